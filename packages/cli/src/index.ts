@@ -1,0 +1,2 @@
+/** Work in progress: the package API lands with its issue. */
+export {}

@@ -1,0 +1,4 @@
+/**
+ * Placeholder
+ */
+export const placeholder = 1
