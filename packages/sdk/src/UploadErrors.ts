@@ -1,0 +1,178 @@
+/**
+ * The errors of the upload workflow: bad inputs (found before anything is sent), failures of single
+ * files (S3's answer, an unreadable source, an expired session), and waiting that ran out of time.
+ *
+ * @since 0.1.0
+ */
+import * as Duration from "effect/Duration"
+import * as Schema from "effect/Schema"
+
+/**
+ * A file name that cannot become a safe S3 key: empty, a directory name, too long, or a name reserved
+ * for metadata companions.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidFileNameError extends Schema.TaggedError<InvalidFileNameError>()("InvalidFileNameError", {
+  name: Schema.String,
+  reason: Schema.String
+}) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `Cannot upload ${JSON.stringify(this.name)}: ${this.reason}`
+  }
+}
+
+/**
+ * Two inputs that would be stored under the same name (after taking the base name and making it safe),
+ * which would silently overwrite or fail one of them.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class FileNameConflictError extends Schema.TaggedError<FileNameConflictError>()("FileNameConflictError", {
+  name: Schema.String,
+  first: Schema.String,
+  second: Schema.String
+}) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `${JSON.stringify(this.first)} and ${JSON.stringify(this.second)} would both be stored as ${
+      JSON.stringify(this.name)
+    }`
+  }
+}
+
+/**
+ * A `x.meta.json` companion whose document `x` is not among the inputs.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class OrphanMetaError extends Schema.TaggedError<OrphanMetaError>()("OrphanMetaError", {
+  path: Schema.String,
+  document: Schema.String
+}) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `${this.path} is a metadata companion, but its document ${this.document} is not among the inputs`
+  }
+}
+
+/**
+ * A source whose bytes could not be read as promised: a missing or unreadable file, a directory given as
+ * a file, a file or stream whose size changed while it was being sent.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class SourceReadError extends Schema.TaggedError<SourceReadError>()("SourceReadError", {
+  name: Schema.String,
+  path: Schema.optional(Schema.String),
+  reason: Schema.String
+}) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `Cannot read ${this.path ?? JSON.stringify(this.name)}: ${this.reason}`
+  }
+}
+
+/**
+ * Inputs rejected before anything was sent, each with its own error.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidSourcesError extends Schema.TaggedError<InvalidSourcesError>()("InvalidSourcesError", {
+  errors: Schema.NonEmptyArray(
+    Schema.Union(InvalidFileNameError, FileNameConflictError, OrphanMetaError, SourceReadError)
+  )
+}) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    const shown = this.errors.slice(0, 5).map((error) => error.message).join("; ")
+    const more = this.errors.length > 5 ? `; and ${this.errors.length - 5} more` : ""
+    const count = this.errors.length === 1 ? "1 problem" : `${this.errors.length} problems`
+    return `Nothing was uploaded, ${count} with the inputs: ${shown}${more}`
+  }
+}
+
+/**
+ * S3 refused an upload. `code` and `detail` come from S3's XML error body (`<Code>`, `<Message>`);
+ * where the body is not S3's XML, `code` is `"Unknown"` and `detail` an excerpt of the body.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class S3Error extends Schema.TaggedError<S3Error>()("S3Error", {
+  status: Schema.Number,
+  code: Schema.String,
+  detail: Schema.String,
+  fileName: Schema.String,
+  url: Schema.String
+}) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `S3 refused ${JSON.stringify(this.fileName)} with ${this.status} ${this.code}${
+      this.detail.length > 0 ? `: ${this.detail}` : ""
+    } (POST ${this.url})`
+  }
+}
+
+/**
+ * The session expired before a file could be sent to it; the file was not uploaded.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class SessionExpiredError extends Schema.TaggedError<SessionExpiredError>()("SessionExpiredError", {
+  sessionId: Schema.String,
+  expiresAt: Schema.DateTimeUtcFromSelf,
+  fileName: Schema.String
+}) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `Session ${this.sessionId} expired at ${this.expiresAt.toString()}; ${
+      JSON.stringify(this.fileName)
+    } was not uploaded`
+  }
+}
+
+/**
+ * A file sent to a session that already holds as many files as it accepts.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class SessionFullError extends Schema.TaggedError<SessionFullError>()("SessionFullError", {
+  sessionId: Schema.String,
+  limit: Schema.Number,
+  fileName: Schema.String
+}) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `Session ${this.sessionId} already holds ${this.limit} files; ${JSON.stringify(this.fileName)} was not sent`
+  }
+}
+
+/**
+ * Ingestion did not finish in time. Carries the last counts seen.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class IngestionTimeoutError extends Schema.TaggedError<IngestionTimeoutError>()("IngestionTimeoutError", {
+  sessionId: Schema.String,
+  expected: Schema.Number,
+  finished: Schema.Number,
+  failed: Schema.Number,
+  timeout: Schema.DurationFromSelf
+}) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `Ingestion of session ${this.sessionId} did not finish within ${Duration.format(this.timeout)}: ${
+      this.finished + this.failed
+    } of ${this.expected} files done (${this.finished} finished, ${this.failed} failed)`
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * What can be uploaded: a named body (a file on disk, bytes, text, or a stream of known size) with
+ * optional metadata, which travels as the `<name>.meta.json` companion.
+ *
+ * @since 0.1.0
+ */
+import type * as Stream from "effect/Stream"
+import { baseName } from "./internal/fileName.js"
+
+/**
+ * The bytes of a source.
+ *
+ * - `Uint8Array`: the bytes themselves;
+ * - `string`: text, sent as UTF-8;
+ * - `{ path }`: a file on disk, opened afresh and streamed on every attempt, never held in memory whole;
+ * - `{ stream, size }`: a stream of exactly `size` bytes. It is run once per attempt, so it must be
+ *   re-runnable (a `Stream` built from a one-shot `ReadableStream` is not: give such sources no S3 retry).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Body =
+  | Uint8Array
+  | string
+  | { readonly path: string }
+  | { readonly stream: Stream.Stream<Uint8Array, unknown>; readonly size: number }
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export const RawMetaTypeId: unique symbol = Symbol.for("@effect-deepset/sdk/UploadSource/RawMeta")
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export type RawMetaTypeId = typeof RawMetaTypeId
+
+/**
+ * Metadata sent verbatim, for companions that already exist as JSON text or files (see `rawMeta`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RawMeta {
+  readonly [RawMetaTypeId]: RawMetaTypeId
+  readonly body: Body
+}
+
+/**
+ * Metadata of a document: a JSON object (encoded with `JSON.stringify`), or a `RawMeta` sent as it is.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Meta = { readonly [key: string]: unknown } | RawMeta
+
+/**
+ * One document to upload. `name` becomes the stored file name once made safe: only its base name is
+ * used, and the characters S3 keys or URLs mangle become `_`.
+ *
+ * @example
+ * ```ts
+ * import type { UploadSource } from "@effect-deepset/sdk"
+ *
+ * const sources: ReadonlyArray<UploadSource.UploadSource> = [
+ *   { name: "notes.txt", body: "hello", meta: { team: "support" } },
+ *   { name: "report.pdf", body: { path: "/data/report.pdf" } }
+ * ]
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface UploadSource {
+  readonly name: string
+  readonly body: Body
+  readonly meta?: Meta | undefined
+}
+
+/**
+ * Metadata sent verbatim from a body, for example an existing `x.meta.json` file.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const rawMeta = (body: Body): RawMeta => ({ [RawMetaTypeId]: RawMetaTypeId, body })
+
+/**
+ * Whether metadata is sent verbatim rather than encoded from an object.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isRawMeta = (meta: Meta): meta is RawMeta => RawMetaTypeId in meta
+
+/**
+ * A source for a file on disk, named after its base name unless a name is given.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromPath = (
+  path: string,
+  options?: { readonly name?: string | undefined; readonly meta?: Meta | undefined }
+): UploadSource => ({ name: options?.name ?? baseName(path), body: { path }, meta: options?.meta })

@@ -1,0 +1,296 @@
+/**
+ * Sources made ready for upload: names checked and made safe, bodies normalised, and per attempt a
+ * request body of exact length, read afresh from disk or stream.
+ *
+ * @internal
+ */
+import type * as PlatformError from "@effect/platform/Error"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as HttpBody from "@effect/platform/HttpBody"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import { FileNameConflictError, InvalidFileNameError, SourceReadError } from "../UploadErrors.js"
+import type * as UploadSource from "../UploadSource.js"
+import { isRawMeta } from "../UploadSource.js"
+import * as FileName from "./fileName.js"
+import * as Multipart from "./multipart.js"
+
+/** The bytes of a source, normalised: text is encoded once, not on every attempt. */
+export type Content =
+  | { readonly _tag: "Bytes"; readonly bytes: Uint8Array }
+  | { readonly _tag: "File"; readonly path: string }
+  | { readonly _tag: "Stream"; readonly stream: Stream.Stream<Uint8Array, unknown>; readonly size: number }
+
+/** A source that passed its checks: `name` is the safe name it is stored under. */
+export interface Prepared {
+  readonly index: number
+  readonly input: string
+  readonly name: string
+  readonly content: Content
+  readonly meta: Content | undefined
+}
+
+/**
+ * Contents up to this size are read into one buffer with the multipart envelope: a single write is much
+ * cheaper than a stream for small files, and memory stays bounded by concurrency times this size.
+ */
+export const bufferedLimit = 256 * 1024
+
+/** The chunk size of streamed files. */
+export const chunkSize = 512 * 1024
+
+const encoder = new TextEncoder()
+
+/** Normalises a body. */
+export const content = (body: UploadSource.Body): Content =>
+  typeof body === "string"
+    ? { _tag: "Bytes", bytes: encoder.encode(body) }
+    : body instanceof Uint8Array
+    ? { _tag: "Bytes", bytes: body }
+    : "path" in body
+    ? { _tag: "File", path: body.path }
+    : { _tag: "Stream", stream: body.stream, size: body.size }
+
+const metaContent = (meta: UploadSource.Meta): Content =>
+  isRawMeta(meta) ? content(meta.body) : { _tag: "Bytes", bytes: encoder.encode(JSON.stringify(meta)) }
+
+/** Checks a source's name and normalises its bodies. */
+export const prepare = (
+  source: UploadSource.UploadSource,
+  index: number
+): Either.Either<Prepared, InvalidFileNameError | SourceReadError> => {
+  const safe = FileName.safeName(source.name)
+  if (Either.isLeft(safe)) {
+    return Either.left(new InvalidFileNameError({ name: source.name, reason: safe.left }))
+  }
+  const name = safe.right
+  if (FileName.isMetaName(name)) {
+    return Either.left(
+      new InvalidFileNameError({
+        name: source.name,
+        reason: `names ending in ${FileName.metaSuffix} are reserved for metadata companions; pass metadata as \`meta\``
+      })
+    )
+  }
+  const body = source.body
+  const metaBody = source.meta !== undefined && isRawMeta(source.meta) ? source.meta.body : undefined
+  for (const declared of [body, metaBody]) {
+    if (typeof declared === "object" && "size" in declared && !isValidSize(declared.size)) {
+      return Either.left(
+        readError(source.name, undefined, `a stream's declared size ${declared.size} is not a byte count`)
+      )
+    }
+  }
+  return Either.right({
+    index,
+    input: source.name,
+    name,
+    content: content(body),
+    meta: source.meta === undefined ? undefined : metaContent(source.meta)
+  })
+}
+
+const isValidSize = (size: number): boolean => Number.isSafeInteger(size) && size >= 0
+
+/**
+ * Remembers the safe names taken so far, to report two inputs stored under one name. Companion names
+ * need no entry of their own: documents cannot end in `.meta.json`, so distinct documents have distinct
+ * companions.
+ */
+export class NameRegistry {
+  private readonly taken = new Map<string, string>()
+
+  /** Takes the source's name, or says which earlier input holds it already. */
+  claim(source: Prepared): FileNameConflictError | undefined {
+    const first = this.taken.get(source.name)
+    if (first !== undefined) {
+      return new FileNameConflictError({ name: source.name, first, second: source.input })
+    }
+    this.taken.set(source.name, source.input)
+    return undefined
+  }
+}
+
+/** A request body for one attempt, and the read failure behind a broken body stream if there was one. */
+export interface AttemptBody {
+  readonly body: HttpBody.HttpBody
+  readonly size: number
+  /** HTTP clients report a failing body stream as a transport error; this keeps the real reason. */
+  readonly failure: () => SourceReadError | undefined
+}
+
+const noFailure = () => undefined
+
+const readError = (name: string, path: string | undefined, reason: string) =>
+  new SourceReadError(path === undefined ? { name, reason } : { name, path, reason })
+
+const platformReason = (error: PlatformError.PlatformError): string =>
+  error._tag === "SystemError"
+    ? error.reason === "NotFound"
+      ? "no such file"
+      : error.reason === "PermissionDenied"
+      ? "permission denied"
+      : error.message
+    : error.message
+
+/**
+ * Builds the body of one attempt. A file is opened here, in the attempt's scope, so every retry reads it
+ * again from the start; its size is taken from the open handle and checked against what is read.
+ */
+export const attemptBody = (
+  envelope: Multipart.Envelope,
+  name: string,
+  source: Content
+): Effect.Effect<AttemptBody, SourceReadError, FileSystem.FileSystem | Scope.Scope> => {
+  switch (source._tag) {
+    case "Bytes": {
+      const bytes = source.bytes
+      return Effect.succeed({
+        size: bytes.length,
+        failure: noFailure,
+        body: bytes.length <= bufferedLimit
+          ? HttpBody.uint8Array(Multipart.concat(envelope, bytes), envelope.contentType)
+          : HttpBody.stream(
+            Multipart.stream(envelope, Stream.succeed(bytes)),
+            envelope.contentType,
+            Multipart.contentLength(envelope, bytes.length)
+          )
+      })
+    }
+    case "Stream": {
+      const failure = failureCell()
+      return Effect.succeed({
+        size: source.size,
+        failure: failure.get,
+        body: HttpBody.stream(
+          Multipart.stream(envelope, exactly(source.stream, source.size, name).pipe(Stream.tapError(failure.set))),
+          envelope.contentType,
+          Multipart.contentLength(envelope, source.size)
+        )
+      })
+    }
+    case "File": {
+      return fileBody(envelope, name, source.path)
+    }
+  }
+}
+
+const failureCell = () => {
+  let failure: SourceReadError | undefined
+  return {
+    get: () => failure,
+    set: (error: SourceReadError) =>
+      Effect.sync(() => {
+        failure = error
+      })
+  }
+}
+
+const fileBody = Effect.fnUntraced(function*(envelope: Multipart.Envelope, name: string, path: string) {
+  const fs = yield* FileSystem.FileSystem
+  const fail = (reason: string) => readError(name, path, reason)
+  const file = yield* Effect.mapError(fs.open(path), (error) => fail(platformReason(error)))
+  const info = yield* Effect.mapError(file.stat, (error) => fail(platformReason(error)))
+  if (info.type !== "File") {
+    return yield* Effect.fail(
+      fail(info.type === "Directory" ? "it is a directory" : `it is not a regular file (${info.type})`)
+    )
+  }
+  const size = Number(info.size)
+  if (size <= bufferedLimit) {
+    const { buffer, contentOffset } = Multipart.allocate(envelope, size)
+    yield* readInto(file, buffer.subarray(contentOffset, contentOffset + size), fail)
+    yield* expectEnd(file, size, fail)
+    return { size, failure: noFailure, body: HttpBody.uint8Array(buffer, envelope.contentType) } satisfies AttemptBody
+  }
+  const failure = failureCell()
+  return {
+    size,
+    failure: failure.get,
+    body: HttpBody.stream(
+      Multipart.stream(envelope, readChunks(file, size, fail).pipe(Stream.tapError(failure.set))),
+      envelope.contentType,
+      Multipart.contentLength(envelope, size)
+    )
+  } satisfies AttemptBody
+})
+
+const changed = (size: number, fail: (reason: string) => SourceReadError) =>
+  fail(`its size changed while it was being sent (it had ${size} bytes when opened)`)
+
+const readInto = (
+  file: FileSystem.File,
+  target: Uint8Array,
+  fail: (reason: string) => SourceReadError
+): Effect.Effect<void, SourceReadError> =>
+  Effect.suspend(() => {
+    let offset = 0
+    const step: Effect.Effect<void, SourceReadError> = Effect.suspend(() =>
+      offset === target.length ? Effect.void : Effect.flatMap(
+        Effect.mapError(file.read(target.subarray(offset)), (error) => fail(platformReason(error))),
+        (read) => {
+          if (read === BigInt(0)) return Effect.fail(changed(target.length, fail))
+          offset += Number(read)
+          return step
+        }
+      )
+    )
+    return step
+  })
+
+// A file that grew after it was opened would be sent cut short; one more read of a byte tells.
+const expectEnd = (file: FileSystem.File, size: number, fail: (reason: string) => SourceReadError) =>
+  Effect.flatMap(
+    Effect.mapError(file.readAlloc(1), (error) => fail(platformReason(error))),
+    Option.match({ onNone: () => Effect.void, onSome: () => Effect.fail(changed(size, fail)) })
+  )
+
+const readChunks = (
+  file: FileSystem.File,
+  size: number,
+  fail: (reason: string) => SourceReadError
+): Stream.Stream<Uint8Array, SourceReadError> =>
+  Stream.suspend(() => {
+    let remaining = size
+    return Stream.repeatEffectOption(
+      Effect.suspend(() =>
+        remaining === 0
+          ? Effect.zipRight(Effect.mapError(expectEnd(file, size, fail), Option.some), Effect.fail(Option.none()))
+          : Effect.flatMap(
+            Effect.mapError(
+              file.readAlloc(Math.min(chunkSize, remaining)),
+              (error) => Option.some(fail(platformReason(error)))
+            ),
+            Option.match({
+              onNone: () => Effect.fail(Option.some(changed(size, fail))),
+              onSome: (chunk) => {
+                remaining -= chunk.length
+                return Effect.succeed(chunk)
+              }
+            })
+          )
+      )
+    )
+  })
+
+/** A stream that must yield exactly `size` bytes; anything else is the source's fault, not the network's. */
+const exactly = (
+  stream: Stream.Stream<Uint8Array, unknown>,
+  size: number,
+  name: string
+): Stream.Stream<Uint8Array, SourceReadError> =>
+  Stream.suspend(() => {
+    let seen = 0
+    const wrong = () => readError(name, undefined, `the stream was declared as ${size} bytes but gave ${seen}`)
+    return stream.pipe(
+      Stream.mapError((cause) => readError(name, undefined, `the stream failed: ${String(cause)}`)),
+      Stream.mapEffect((chunk) => {
+        seen += chunk.length
+        return seen > size ? Effect.fail(wrong()) : Effect.succeed(chunk)
+      }),
+      Stream.concat(Stream.suspend(() => seen === size ? Stream.empty : Stream.fail(wrong())))
+    )
+  })
