@@ -1,0 +1,95 @@
+import * as Effect from "effect/Effect"
+import { SessionInfo, StoredObject, WorkspaceFile } from "../Inspection.js"
+import type { EmulatorRuntime } from "./runtime.js"
+import type { Session } from "./session.js"
+
+/**
+ * The views of the state that tests read, shared by the `Handle` and the `/_emulator/` routes.
+ * Each settles expiry first, so that what a test sees is what the API would answer at that time.
+ *
+ * @internal
+ */
+const now = (runtime: EmulatorRuntime) =>
+  Effect.tap(runtime.clock.currentTimeMillis, (millis) => Effect.sync(() => runtime.store.settle(millis)))
+
+const objectsOf = (session: Session): Array<StoredObject> =>
+  Array.from(session.uploads.values(), (file) =>
+    StoredObject.make({
+      sessionId: session.id,
+      workspace: session.workspace,
+      key: file.key,
+      filename: file.name,
+      fileIngestionId: file.id,
+      size: file.size,
+      sha256: file.sha256,
+      path: file.path,
+      ...(file.meta === undefined ? {} : { meta: file.meta }),
+      uploadedAt: file.uploadedAt
+    }))
+
+/** @internal */
+export const objects = (runtime: EmulatorRuntime, sessionId?: string): Effect.Effect<ReadonlyArray<StoredObject>> =>
+  Effect.map(now(runtime), () => {
+    if (sessionId !== undefined) {
+      const session = runtime.store.sessions.get(sessionId)
+      return session === undefined ? [] : objectsOf(session)
+    }
+    return Array.from(runtime.store.sessions.values()).flatMap(objectsOf)
+  })
+
+/** @internal */
+export const workspaceFiles = (
+  runtime: EmulatorRuntime,
+  workspace: string
+): Effect.Effect<ReadonlyArray<WorkspaceFile>> =>
+  Effect.map(now(runtime), (millis) => {
+    const index = runtime.store.workspaces.get(workspace)?.index
+    if (index === undefined) return []
+    const out: Array<WorkspaceFile> = []
+    for (const entries of index.values()) {
+      for (const entry of entries) {
+        if (entry.ingestedAt > millis) continue
+        out.push(WorkspaceFile.make({
+          name: entry.name,
+          fileIngestionId: entry.fileIngestionId,
+          sessionId: entry.sessionId,
+          size: entry.size,
+          sha256: entry.sha256,
+          ...(entry.meta === undefined ? {} : { meta: entry.meta }),
+          ingestedAt: entry.ingestedAt
+        }))
+      }
+    }
+    return out.sort((a, b) => a.ingestedAt - b.ingestedAt)
+  })
+
+/** @internal */
+export const sessions = (runtime: EmulatorRuntime): Effect.Effect<ReadonlyArray<SessionInfo>> =>
+  Effect.map(now(runtime), (millis) =>
+    Array.from(runtime.store.sessions.values(), (session) => {
+      const counts = session.counts(millis)
+      return SessionInfo.make({
+        sessionId: session.id,
+        workspace: session.workspace,
+        writeMode: session.writeMode,
+        status: session.status(millis),
+        createdAt: session.createdAt,
+        expiresAt: session.expiresAt,
+        ...(session.endedAt === undefined ? {} : { endedAt: session.endedAt }),
+        uploads: session.uploads.size,
+        finishedFiles: counts.finished,
+        failedFiles: counts.failed
+      })
+    }))
+
+/** Forgets every session, object, fault and logged request, and deletes the stored files. @internal */
+export const reset = (runtime: EmulatorRuntime): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    const paths = Array.from(runtime.store.sessions.values()).flatMap((session) =>
+      Array.from(session.uploads.values(), (file) => file.path)
+    )
+    runtime.store.reset()
+    runtime.faults.reset()
+    runtime.log.clear()
+    yield* Effect.forEach(paths, (path) => Effect.ignore(runtime.fs.remove(path)), { concurrency: 16, discard: true })
+  })

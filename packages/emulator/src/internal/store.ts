@@ -1,0 +1,271 @@
+import * as Predicate from "effect/Predicate"
+import { IdSource } from "./ids.js"
+import * as Page from "./page.js"
+import type { FailureReason, Ingestion, ListedFile, Outcome, StoredFile, WriteMode } from "./session.js"
+import { metaSuffix, Session } from "./session.js"
+
+/**
+ * The emulator's state: workspaces, sessions, uploaded objects and the workspace file index.
+ *
+ * Every method is synchronous and takes the current time as an argument: the server reads its
+ * `Clock` once per request and the store never races with itself, as JavaScript runs one handler
+ * step at a time. Lookups are by id into maps and by position into arrays, so that a request costs
+ * O(page) however many sessions and files there are.
+ *
+ * @internal
+ */
+export interface StoreOptions {
+  readonly seed: number
+  readonly ingestionDelay: number
+  readonly sessionTtl: number
+  readonly maxFilesPerSession: number
+}
+
+/** An entry of the workspace file index: a document that ingestion accepted. @internal */
+export interface IndexEntry {
+  readonly name: string
+  readonly fileIngestionId: string
+  readonly sessionId: string
+  readonly size: number
+  readonly sha256: string
+  readonly meta: unknown
+  readonly ingestedAt: number
+}
+
+/** @internal */
+export class Workspace {
+  readonly sessions: Array<Session> = []
+  readonly positionById = new Map<string, number>()
+  readonly index = new Map<string, Array<IndexEntry>>()
+  constructor(readonly name: string, readonly id: string) {}
+
+  /** How many sessions have expired at `now`; they are a prefix, as a fixed ttl keeps expiry in creation order. */
+  expiredCount(now: number): number {
+    let lo = 0
+    let hi = this.sessions.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (this.sessions[mid]!.expiresAt <= now) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+
+  /** The sessions `list` shows: all of them, or only the expired or unexpired ones. */
+  view(now: number, isExpired: boolean | undefined): Page.View {
+    if (isExpired === undefined) return Page.range(0, this.sessions.length)
+    const expired = this.expiredCount(now)
+    return isExpired ? Page.range(0, expired) : Page.range(expired, this.sessions.length)
+  }
+}
+
+/** @internal */
+export type UploadResult =
+  | { readonly _tag: "Stored"; readonly file: StoredFile; readonly replacedPath: string | undefined }
+  | { readonly _tag: "NoSession" }
+  | { readonly _tag: "NotOpen" }
+  | { readonly _tag: "Full"; readonly limit: number }
+
+/** @internal */
+export interface UploadInput {
+  readonly name: string
+  readonly key: string
+  readonly size: number
+  readonly sha256: string
+  readonly md5: string
+  readonly path: string
+  readonly meta: string | undefined
+}
+
+/** @internal */
+export class Store {
+  private ids: IdSource
+  readonly workspaces = new Map<string, Workspace>()
+  readonly sessions = new Map<string, Session>()
+  /** Open sessions in creation order, which is also expiry order. */
+  private readonly open = new Map<string, Session>()
+
+  constructor(readonly options: StoreOptions) {
+    this.ids = new IdSource(options.seed)
+  }
+
+  reset(): void {
+    this.ids = new IdSource(this.options.seed)
+    this.workspaces.clear()
+    this.sessions.clear()
+    this.open.clear()
+  }
+
+  uuid(): string {
+    return this.ids.uuid()
+  }
+
+  workspace(name: string): Workspace {
+    let workspace = this.workspaces.get(name)
+    if (workspace === undefined) {
+      workspace = new Workspace(name, this.ids.uuid())
+      this.workspaces.set(name, workspace)
+    }
+    return workspace
+  }
+
+  /**
+   * Expires every open session whose time has come, in expiry order, starting its ingestion at the
+   * moment it expired. Called before every request so that expiry is observed as if it had happened
+   * on time, and before any later close can take its turn in the workspace index.
+   */
+  settle(now: number): void {
+    for (const session of this.open.values()) {
+      if (session.expiresAt > now) break
+      this.open.delete(session.id)
+      session.state = "EXPIRED"
+      this.startIngestion(session, session.expiresAt)
+    }
+  }
+
+  create(workspaceName: string, writeMode: WriteMode, now: number, createdBy: string): Session {
+    const workspace = this.workspace(workspaceName)
+    const session = new Session(
+      this.ids.uuid(),
+      workspaceName,
+      writeMode,
+      now,
+      now + this.options.sessionTtl,
+      createdBy
+    )
+    workspace.positionById.set(session.id, workspace.sessions.length)
+    workspace.sessions.push(session)
+    this.sessions.set(session.id, session)
+    this.open.set(session.id, session)
+    return session
+  }
+
+  /** The session with this id in this workspace; a session of another workspace is not found. */
+  find(workspaceName: string, sessionId: string): Session | undefined {
+    const session = this.sessions.get(sessionId)
+    return session !== undefined && session.workspace === workspaceName ? session : undefined
+  }
+
+  /** Closes an open session; closing a closed or expired one changes nothing. */
+  close(session: Session, now: number): void {
+    if (session.state !== "OPEN") return
+    this.open.delete(session.id)
+    session.state = "CLOSED"
+    this.startIngestion(session, now)
+  }
+
+  upload(sessionId: string, input: UploadInput, now: number): UploadResult {
+    const session = this.sessions.get(sessionId)
+    if (session === undefined) return { _tag: "NoSession" }
+    if (session.status(now) !== "OPEN") return { _tag: "NotOpen" }
+    const existing = session.uploads.get(input.name)
+    if (existing !== undefined) {
+      const replacedPath = existing.path
+      existing.size = input.size
+      existing.sha256 = input.sha256
+      existing.md5 = input.md5
+      existing.path = input.path
+      existing.meta = input.meta
+      existing.uploadedAt = now
+      return { _tag: "Stored", file: existing, replacedPath }
+    }
+    if (session.uploads.size >= this.options.maxFilesPerSession) {
+      return { _tag: "Full", limit: this.options.maxFilesPerSession }
+    }
+    const file: StoredFile = {
+      id: this.ids.uuid(),
+      sessionId,
+      workspace: session.workspace,
+      name: input.name,
+      key: input.key,
+      isMeta: input.name.endsWith(metaSuffix),
+      size: input.size,
+      sha256: input.sha256,
+      md5: input.md5,
+      path: input.path,
+      meta: input.meta,
+      uploadedAt: now
+    }
+    session.uploads.set(input.name, file)
+    if (!file.isMeta) {
+      session.documentPosition.set(file.id, session.documents.length)
+      session.documents.push(file)
+    }
+    return { _tag: "Stored", file, replacedPath: undefined }
+  }
+
+  /**
+   * Decides every file's outcome, in upload order, and records the accepted documents in the
+   * workspace index with the time at which each one settles. Metadata files are not listed unless
+   * their document is missing.
+   */
+  private startIngestion(session: Session, startedAt: number): void {
+    const workspace = this.workspace(session.workspace)
+    const delay = this.options.ingestionDelay
+    const items: Array<ListedFile> = []
+    for (const file of session.uploads.values()) {
+      if (file.isMeta) {
+        const document = session.uploads.get(file.name.slice(0, -metaSuffix.length))
+        if (document === undefined) items.push({ file, outcome: "FILE_NOT_FOUND" })
+        continue
+      }
+      const outcome = this.decide(session, workspace, file, session.uploads.get(file.name + metaSuffix))
+      if (outcome === "FINISHED") {
+        const entry: IndexEntry = {
+          name: file.name,
+          fileIngestionId: file.id,
+          sessionId: session.id,
+          size: file.size,
+          sha256: file.sha256,
+          meta: parseMeta(session.uploads.get(file.name + metaSuffix)),
+          ingestedAt: startedAt + (items.length + 1) * Math.max(0, delay)
+        }
+        const entries = workspace.index.get(file.name)
+        if (session.writeMode === "KEEP" && entries !== undefined) entries.push(entry)
+        else workspace.index.set(file.name, [entry])
+      }
+      items.push({ file, outcome })
+    }
+    const positionById = new Map<string, number>()
+    const finished: Array<number> = []
+    const failed: Array<number> = []
+    const finishedBefore = new Int32Array(items.length + 1)
+    const failedBefore = new Int32Array(items.length + 1)
+    items.forEach((item, i) => {
+      positionById.set(item.file.id, i)
+      const ok = item.outcome === "FINISHED"
+      if (ok) finished.push(i)
+      else failed.push(i)
+      finishedBefore[i + 1] = finishedBefore[i]! + (ok ? 1 : 0)
+      failedBefore[i + 1] = failedBefore[i]! + (ok ? 0 : 1)
+    })
+    const ingestion: Ingestion = { startedAt, delay, items, positionById, finished, failed, finishedBefore, failedBefore }
+    session.ingestion = ingestion
+    session.endedAt = startedAt
+  }
+
+  private decide(
+    session: Session,
+    workspace: Workspace,
+    document: StoredFile,
+    meta: StoredFile | undefined
+  ): Outcome {
+    if (document.size === 0) return "EMPTY_FILE" satisfies FailureReason
+    if (meta !== undefined && parseMeta(meta) === undefined) return "FAILED_TO_PARSE_META"
+    if (session.writeMode === "FAIL" && (workspace.index.get(document.name)?.length ?? 0) > 0) {
+      return "FILE_ALREADY_EXISTS"
+    }
+    return "FINISHED"
+  }
+}
+
+/** The metadata object of a `.meta.json` upload, or `undefined` when it is missing or not a JSON object. */
+const parseMeta = (meta: StoredFile | undefined): object | undefined => {
+  if (meta?.meta === undefined) return undefined
+  try {
+    const value: unknown = JSON.parse(meta.meta)
+    return Predicate.isRecord(value) ? value : undefined
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,241 @@
+import * as Either from "effect/Either"
+import * as Predicate from "effect/Predicate"
+import { parseUuid } from "./ids.js"
+import type { IngestionStatus, WriteMode } from "./session.js"
+import { ingestionStatuses, writeModes } from "./session.js"
+
+/**
+ * Request validation that answers the way FastAPI and pydantic v2 do: every problem of a request
+ * at once, each as `{ type, loc, msg, input, ctx? }`.
+ *
+ * @internal
+ */
+export interface ErrorDetail {
+  readonly type: string
+  readonly loc: ReadonlyArray<string | number>
+  readonly msg: string
+  readonly input?: unknown
+  readonly ctx?: Record<string, unknown>
+}
+
+/** @internal */
+export type BodyError =
+  | { readonly _tag: "UnsupportedMediaType" }
+  | { readonly _tag: "Invalid"; readonly detail: ReadonlyArray<ErrorDetail> }
+
+/** The pagination part of a list query. @internal */
+export interface Paging {
+  readonly after: string | undefined
+  readonly before: string | undefined
+  readonly limit: number
+  readonly pageNumber: number
+}
+
+/** @internal */
+export interface FilesQuery extends Paging {
+  readonly ingestionStatus: IngestionStatus | undefined
+}
+
+/** @internal */
+export interface SessionsQuery extends Paging {
+  readonly isExpired: boolean | undefined
+}
+
+const expected = (values: ReadonlyArray<string>): string => {
+  const quoted = values.map((v) => `'${v}'`)
+  return quoted.length === 1 ? quoted[0]! : `${quoted.slice(0, -1).join(", ")} or ${quoted[quoted.length - 1]}`
+}
+
+const enumDetail = (loc: ReadonlyArray<string>, input: unknown, values: ReadonlyArray<string>): ErrorDetail => ({
+  type: "enum",
+  loc,
+  msg: `Input should be ${expected(values)}`,
+  input,
+  ctx: { expected: expected(values) }
+})
+
+/** Starlette keeps the last value of a repeated query parameter. */
+const lastValue = (params: URLSearchParams, name: string): string | undefined => {
+  const all = params.getAll(name)
+  return all.length === 0 ? undefined : all[all.length - 1]
+}
+
+const integer = (
+  params: URLSearchParams,
+  name: string,
+  fallback: number,
+  bounds: { readonly ge: number; readonly le?: number },
+  errors: Array<ErrorDetail>
+): number => {
+  const raw = lastValue(params, name)
+  if (raw === undefined) return fallback
+  const loc = ["query", name]
+  if (!/^\s*[+-]?\d+\s*$/.test(raw)) {
+    errors.push({
+      type: "int_parsing",
+      loc,
+      msg: "Input should be a valid integer, unable to parse string as an integer",
+      input: raw
+    })
+    return fallback
+  }
+  const value = Number(raw)
+  if (value < bounds.ge) {
+    errors.push({
+      type: "greater_than_equal",
+      loc,
+      msg: `Input should be greater than or equal to ${bounds.ge}`,
+      input: raw,
+      ctx: { ge: bounds.ge }
+    })
+  } else if (bounds.le !== undefined && value > bounds.le) {
+    errors.push({
+      type: "less_than_equal",
+      loc,
+      msg: `Input should be less than or equal to ${bounds.le}`,
+      input: raw,
+      ctx: { le: bounds.le }
+    })
+  }
+  return value
+}
+
+const uuid = (params: URLSearchParams, name: string, errors: Array<ErrorDetail>): string | undefined => {
+  const raw = lastValue(params, name)
+  if (raw === undefined) return undefined
+  const parsed = parseUuid(raw)
+  if (parsed === undefined) {
+    errors.push({
+      type: "uuid_parsing",
+      loc: ["query", name],
+      msg: "Input should be a valid UUID, unable to parse string as a UUID",
+      input: raw
+    })
+  }
+  return parsed
+}
+
+const truthy = new Set(["1", "on", "t", "true", "y", "yes"])
+const falsy = new Set(["0", "off", "f", "false", "n", "no"])
+
+const paging = (params: URLSearchParams, errors: Array<ErrorDetail>): Paging => ({
+  after: uuid(params, "after", errors),
+  before: uuid(params, "before", errors),
+  limit: integer(params, "limit", 10, { ge: 1, le: 100 }, errors),
+  pageNumber: integer(params, "page_number", 1, { ge: 1 }, errors)
+})
+
+/** @internal */
+export const filesQuery = (params: URLSearchParams): Either.Either<FilesQuery, ReadonlyArray<ErrorDetail>> => {
+  const errors: Array<ErrorDetail> = []
+  const base = paging(params, errors)
+  const raw = lastValue(params, "ingestion_status")
+  let ingestionStatus: IngestionStatus | undefined
+  if (raw !== undefined) {
+    ingestionStatus = ingestionStatuses.find((s) => s === raw)
+    if (ingestionStatus === undefined) errors.push(enumDetail(["query", "ingestion_status"], raw, ingestionStatuses))
+  }
+  return errors.length > 0 ? Either.left(errors) : Either.right({ ...base, ingestionStatus })
+}
+
+/** @internal */
+export const sessionsQuery = (params: URLSearchParams): Either.Either<SessionsQuery, ReadonlyArray<ErrorDetail>> => {
+  const errors: Array<ErrorDetail> = []
+  const base = paging(params, errors)
+  const raw = lastValue(params, "is_expired")
+  let isExpired: boolean | undefined
+  if (raw !== undefined) {
+    const lower = raw.toLowerCase()
+    if (truthy.has(lower)) isExpired = true
+    else if (falsy.has(lower)) isExpired = false
+    else {
+      errors.push({
+        type: "bool_parsing",
+        loc: ["query", "is_expired"],
+        msg: "Input should be a valid boolean, unable to interpret input",
+        input: raw
+      })
+    }
+  }
+  return errors.length > 0 ? Either.left(errors) : Either.right({ ...base, isExpired })
+}
+
+const isJsonContentType = (contentType: string | undefined): boolean => {
+  if (contentType === undefined) return false
+  const essence = contentType.split(";")[0]!.trim().toLowerCase()
+  return essence === "application/json" || (essence.startsWith("application/") && essence.endsWith("+json"))
+}
+
+/**
+ * Reads a JSON body: absent (`undefined`), or the parsed value. A body that is present but not
+ * declared as JSON is 415; one that does not parse is pydantic's `json_invalid`.
+ */
+const jsonBody = (body: string, contentType: string | undefined): Either.Either<unknown, BodyError> => {
+  if (body.length === 0) return Either.right(undefined)
+  if (!isJsonContentType(contentType)) return Either.left({ _tag: "UnsupportedMediaType" })
+  try {
+    return Either.right(JSON.parse(body))
+  } catch (error) {
+    const position = /position (\d+)/.exec(String(error))?.[1]
+    return Either.left({
+      _tag: "Invalid",
+      detail: [{
+        type: "json_invalid",
+        loc: ["body", position === undefined ? 0 : Number(position)],
+        msg: "JSON decode error",
+        input: {},
+        ctx: { error: "Expecting value" }
+      }]
+    })
+  }
+}
+
+const notAnObject = (input: unknown): BodyError => ({
+  _tag: "Invalid",
+  detail: [{
+    type: "model_attributes_type",
+    loc: ["body"],
+    msg: "Input should be a valid dictionary or object to extract fields from",
+    input
+  }]
+})
+
+/** The body of `create`: optional, and so is its `write_mode` (KEEP when absent). @internal */
+export const createBody = (body: string, contentType: string | undefined): Either.Either<WriteMode, BodyError> =>
+  Either.flatMap(jsonBody(body, contentType), (value) => {
+    if (value === undefined || value === null) return Either.right("KEEP")
+    if (!Predicate.isRecord(value) || Array.isArray(value)) return Either.left(notAnObject(value))
+    const mode = value["write_mode"]
+    if (mode === undefined || mode === null) return Either.right("KEEP")
+    const known = writeModes.find((m) => m === mode)
+    return known !== undefined
+      ? Either.right(known)
+      : Either.left({ _tag: "Invalid", detail: [enumDetail(["body", "write_mode"], mode, writeModes)] })
+  })
+
+/**
+ * The body of `close`: `{"status": "closed"}`, required; the status is matched case-insensitively
+ * because clients in the field send both "closed" and "CLOSED".
+ *
+ * @internal
+ */
+export const closeBody = (body: string, contentType: string | undefined): Either.Either<void, BodyError> =>
+  Either.flatMap(jsonBody(body, contentType), (value) => {
+    if (value === undefined) {
+      return Either.left({
+        _tag: "Invalid",
+        detail: [{ type: "missing", loc: ["body"], msg: "Field required", input: null }]
+      })
+    }
+    if (!Predicate.isRecord(value) || Array.isArray(value)) return Either.left(notAnObject(value))
+    const status = value["status"]
+    if (status === undefined) {
+      return Either.left({
+        _tag: "Invalid",
+        detail: [{ type: "missing", loc: ["body", "status"], msg: "Field required", input: value }]
+      })
+    }
+    return typeof status === "string" && status.toLowerCase() === "closed"
+      ? Either.right(undefined)
+      : Either.left({ _tag: "Invalid", detail: [enumDetail(["body", "status"], status, ["closed"])] })
+  })
