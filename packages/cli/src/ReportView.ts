@@ -1,0 +1,207 @@
+/**
+ * Pure renderers for the end of an upload: the summary people read, the JSON programs read, and the
+ * verdict that decides the exit code.
+ *
+ * @since 0.1.0
+ */
+import * as UploadReport from "@effect-deepset/sdk/UploadReport"
+import * as Schema from "effect/Schema"
+import type * as Ansi from "./Ansi.js"
+import * as Format from "./Format.js"
+import * as SessionsView from "./SessionsView.js"
+import * as Table from "./Table.js"
+
+/**
+ * What the summary needs beyond the report.
+ *
+ * @since 0.1.0
+ */
+export interface Context {
+  readonly workspace: string
+  /** `emulator` when the run went to the in-process emulator. */
+  readonly target: "remote" | "emulator"
+  readonly apiUrl: string
+  /** Whether the run waited for ingestion (`--wait`). */
+  readonly waited: boolean
+  /** Whether Ctrl-C cut the run short. */
+  readonly interrupted: boolean
+  readonly elapsedMillis: number
+}
+
+/**
+ * How the files fared, counted.
+ *
+ * @since 0.1.0
+ */
+export interface Verdict {
+  readonly total: number
+  readonly uploaded: number
+  readonly uploadFailed: number
+  readonly bytes: number
+  readonly finished: number
+  readonly ingestionFailed: number
+  /** Uploaded files whose ingestion was not seen to end (only when waiting). */
+  readonly pending: number
+  readonly sessionsNotClosed: number
+  /** Everything landed: uploaded, sessions closed, and (when waiting) ingested. */
+  readonly ok: boolean
+}
+
+/**
+ * Counts the report; `ok` is what exit code 0 means.
+ *
+ * @since 0.1.0
+ */
+export const verdict = (report: UploadReport.UploadReport, waited: boolean): Verdict => {
+  let uploaded = 0
+  let bytes = 0
+  let finished = 0
+  let ingestionFailed = 0
+  let pending = 0
+  for (const file of report.files) {
+    if (file.status !== "uploaded") continue
+    uploaded++
+    bytes += file.bytes
+    const status = file.ingestion?.status
+    if (status === "FINISHED") finished++
+    else if (status === "FAILED") ingestionFailed++
+    else if (waited) pending++
+  }
+  const total = report.files.length
+  const sessionsNotClosed = report.sessions.filter((session) => !session.closed).length
+  const uploadFailed = total - uploaded
+  return {
+    total,
+    uploaded,
+    uploadFailed,
+    bytes,
+    finished,
+    ingestionFailed,
+    pending,
+    sessionsNotClosed,
+    ok: uploadFailed === 0 && sessionsNotClosed === 0 && (!waited || (ingestionFailed === 0 && pending === 0))
+  }
+}
+
+// A summary of thousands of rows helps nobody: past this many files only the problems are listed.
+const MAX_ROWS = 40
+
+const fileRow = (file: UploadReport.FileReport, waited: boolean, style: Ansi.Style): ReadonlyArray<string> => {
+  const upload = file.status === "uploaded" ? style.green("uploaded") : style.red("failed")
+  const ingestion = file.ingestion === undefined
+    ? (waited && file.status === "uploaded" ? style.yellow("PENDING") : style.dim("–"))
+    : SessionsView.ingestionStatus(file.ingestion.status, style)
+  const reason = file.error !== undefined
+    ? style.red(file.error.message)
+    : file.ingestion?.reason !== undefined
+    ? style.red(file.ingestion.reason)
+    : ""
+  return [
+    file.name,
+    file.status === "uploaded" ? Format.bytes(file.bytes) : style.dim("–"),
+    file.metaUploaded === true ? "yes" : "",
+    upload,
+    ingestion,
+    reason
+  ]
+}
+
+const isProblem = (file: UploadReport.FileReport): boolean =>
+  file.status !== "uploaded" || (file.ingestion !== undefined && file.ingestion.status !== "FINISHED")
+
+/**
+ * The summary printed after an upload: a headline, a table of files (uploads, ingestion results and
+ * failure reasons), and one line per session.
+ *
+ * @since 0.1.0
+ */
+export const summary = (report: UploadReport.UploadReport, context: Context, style: Ansi.Style): string => {
+  const v = verdict(report, context.waited)
+  const lines: Array<string> = []
+  const where = context.target === "emulator"
+    ? `workspace "${context.workspace}" of the in-process emulator`
+    : `workspace "${context.workspace}"`
+  const sessions = Format.plural(report.sessions.length, "session")
+  lines.push(
+    style.bold(
+      `${context.interrupted ? "Interrupted: uploaded" : "Uploaded"} ${v.uploaded} of ${
+        Format.plural(v.total, "file")
+      } (${Format.bytes(v.bytes)}) to ${where} in ${sessions}, ${Format.duration(context.elapsedMillis)}.`
+    )
+  )
+  if (report.files.length > 0) {
+    const rows = report.files.length <= MAX_ROWS ? report.files : report.files.filter(isProblem)
+    lines.push("")
+    if (rows.length > 0) {
+      lines.push(Table.render(
+        [
+          { header: "FILE" },
+          { header: "SIZE", align: "right" },
+          { header: "META" },
+          { header: "UPLOAD" },
+          { header: "INGESTION" },
+          { header: "REASON" }
+        ],
+        rows.map((file) => fileRow(file, context.waited, style)),
+        style,
+        { indent: 2 }
+      ))
+    }
+    if (rows.length < report.files.length) {
+      lines.push(style.dim(`  …and ${report.files.length - rows.length} more files without problems (--json lists all).`))
+    }
+  }
+  lines.push("")
+  for (const session of report.sessions) {
+    const state = session.closed
+      ? style.green("closed")
+      : session.closeError !== undefined
+      ? style.red(`not closed: ${session.closeError.message}`)
+      : style.yellow("not closed")
+    const ingestion = session.ingestionError !== undefined
+      ? `; ${style.red(session.ingestionError.message)}`
+      : ""
+    lines.push(`Session ${session.sessionId}: ${state}, ${Format.plural(session.uploaded, "document")} sent${ingestion}`)
+  }
+  if (context.waited) {
+    const pending = v.pending > 0 ? `, ${style.yellow(`${v.pending} still pending`)}` : ""
+    const failed = v.ingestionFailed > 0 ? style.red(`${v.ingestionFailed} failed`) : "0 failed"
+    lines.push(`Ingestion: ${style.green(`${v.finished} finished`)}, ${failed}${pending}.`)
+  } else if (v.uploaded > 0 && !context.interrupted) {
+    lines.push(style.dim("Ingestion runs in the background; add --wait to see each file's result."))
+  }
+  if (context.interrupted && report.sessions.some((session) => session.closed)) {
+    lines.push(style.yellow("Stopped by Ctrl-C. The sessions were closed, so the files sent will still be ingested."))
+  }
+  lines.push(
+    v.ok
+      ? style.green(style.bold("All files landed."))
+      : style.red(style.bold(`${Format.plural(v.uploadFailed + v.ingestionFailed + v.pending, "file")} did not land.`))
+  )
+  return lines.join("\n")
+}
+
+const encodeReport = Schema.encodeSync(UploadReport.UploadReport)
+
+/**
+ * The `--json` document: the verdict's counts, the context, and the SDK's report (every session and
+ * file, with errors and ingestion results).
+ *
+ * @since 0.1.0
+ */
+export const json = (report: UploadReport.UploadReport, context: Context): unknown => {
+  const { ok, ...counts } = verdict(report, context.waited)
+  const encoded = encodeReport(report)
+  return {
+    ok,
+    interrupted: context.interrupted,
+    target: context.target,
+    apiUrl: context.apiUrl,
+    workspace: context.workspace,
+    waited: context.waited,
+    elapsedMillis: Math.round(context.elapsedMillis),
+    counts,
+    sessions: encoded.sessions,
+    files: encoded.files
+  }
+}

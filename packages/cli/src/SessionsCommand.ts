@@ -1,0 +1,168 @@
+/**
+ * `deepset-upload sessions list|status|files`: look at upload sessions and what became of their files.
+ *
+ * @since 0.1.0
+ */
+import * as Args from "@effect/cli/Args"
+import * as Command from "@effect/cli/Command"
+import * as HelpDoc from "@effect/cli/HelpDoc"
+import * as Options from "@effect/cli/Options"
+import * as ValidationError from "@effect/cli/ValidationError"
+import * as UploadSessions from "@effect-deepset/sdk/UploadSessions"
+import * as Chunk from "effect/Chunk"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import { UsageError } from "./CliError.js"
+import * as Connection from "./Connection.js"
+import * as Flags from "./Flags.js"
+import * as Output from "./Output.js"
+import * as SessionsView from "./SessionsView.js"
+import * as UploadCommand from "./UploadCommand.js"
+
+const connection = {
+  workspace: Flags.workspace,
+  apiUrl: Flags.apiUrl,
+  json: Flags.json
+}
+
+interface ConnectionFlags {
+  readonly workspace: Option.Option<string>
+  readonly apiUrl: Option.Option<string>
+  readonly json: boolean
+}
+
+/**
+ * Runs a sessions command: merges its flags with those given before `sessions` (its own win),
+ * resolves the settings, connects, and prints `render`'s text or `toJson`'s document.
+ */
+const withConnection = <A, E, R>(
+  flags: ConnectionFlags,
+  fetch: Effect.Effect<A, E, R>,
+  render: {
+    readonly text: (value: A, output: Output.Output) => string
+    readonly json: (value: A) => unknown
+  }
+) =>
+  Effect.gen(function*() {
+    const root = yield* UploadCommand.command
+    if (root.emulator) {
+      return yield* new UsageError({
+        message: "--emulator applies to uploads: the sessions commands need a running API (--api-url or DEEPSET_API_URL)."
+      })
+    }
+    const merged = {
+      workspace: Option.orElse(flags.workspace, () => root.workspace),
+      apiUrl: Option.orElse(flags.apiUrl, () => root.apiUrl),
+      json: flags.json || root.json
+    }
+    const output = yield* Output.detect(merged.json)
+    const target = yield* Connection.target({ ...merged, emulator: false })
+    const value = yield* Effect.scoped(Connection.provide(target, () => fetch))
+    yield* output.mode === "json" ? Output.json(render.json(value)) : Console.log(render.text(value, output))
+  })
+
+const invalid = (text: string) => ValidationError.invalidValue(HelpDoc.p(text))
+
+const expired = Options.boolean("expired").pipe(Options.withDescription("Only sessions that have expired."))
+const active = Options.boolean("active").pipe(Options.withDescription("Only sessions that have not expired."))
+
+const isExpired = Options.all({ expired, active }).pipe(
+  Options.mapEffect(({ active, expired }) =>
+    expired && active
+      ? Effect.fail(invalid("--expired and --active exclude each other; give one or neither."))
+      : Effect.succeed(expired ? Option.some(true) : active ? Option.some(false) : Option.none<boolean>())
+  )
+)
+
+const limit = Options.integer("limit").pipe(
+  Options.withAlias("n"),
+  Options.withPseudoName("N"),
+  Options.withDescription("How many sessions to show, newest first."),
+  Options.withDefault(20),
+  Options.mapEffect((n) =>
+    n >= 1 ? Effect.succeed(n) : Effect.fail(invalid(`--limit must be at least 1, got ${n}.`))
+  )
+)
+
+/**
+ * `sessions list [--expired|--active] [--limit N]`: the newest sessions of the workspace.
+ *
+ * @since 0.1.0
+ */
+export const list = Command.make(
+  "list",
+  { isExpired, limit, ...connection },
+  ({ isExpired, limit, ...flags }) =>
+    withConnection(
+      flags,
+      UploadSessions.streamList({
+        direction: "backward",
+        pageSize: Math.min(limit, UploadSessions.DEFAULT_PAGE_SIZE),
+        isExpired: Option.getOrUndefined(isExpired)
+      }).pipe(Stream.take(limit), Stream.runCollect, Effect.map(Chunk.toReadonlyArray)),
+      {
+        text: (sessions, output) => SessionsView.sessionTable(sessions, { limit, style: output.style }),
+        json: SessionsView.sessionsJson
+      }
+    )
+).pipe(Command.withDescription("List the upload sessions of the workspace, newest first."))
+
+const sessionId = Args.text({ name: "session-id" }).pipe(Args.withDescription("The session's id (a UUID)."))
+
+/**
+ * `sessions status <id>`: a session's expiry and ingestion counts.
+ *
+ * @since 0.1.0
+ */
+export const status = Command.make(
+  "status",
+  { sessionId, ...connection },
+  ({ sessionId, ...flags }) =>
+    withConnection(flags, UploadSessions.getStatus({ sessionId }), {
+      text: (detail, output) => SessionsView.sessionDetail(detail, output.style),
+      json: SessionsView.detailJson
+    })
+).pipe(Command.withDescription("Show a session: when it expires, how many files finished and failed ingestion."))
+
+const ingestionStatus = Options.choice("status", ["PENDING", "FAILED", "FINISHED"]).pipe(
+  Options.withDescription("Only files in this ingestion state."),
+  Options.optional
+)
+
+/**
+ * `sessions files <id> [--status PENDING|FAILED|FINISHED]`: every file of a session with its state.
+ *
+ * @since 0.1.0
+ */
+export const files = Command.make(
+  "files",
+  { sessionId, ingestionStatus, ...connection },
+  ({ ingestionStatus, sessionId, ...flags }) =>
+    withConnection(
+      flags,
+      UploadSessions.streamFiles({ sessionId, ingestionStatus: Option.getOrUndefined(ingestionStatus) }).pipe(
+        Stream.runCollect,
+        Effect.map(Chunk.toReadonlyArray)
+      ),
+      {
+        text: (files, output) => SessionsView.fileTable(files, output.style),
+        json: SessionsView.filesJson
+      }
+    )
+).pipe(
+  Command.withDescription(
+    "List the files of a session with their ingestion state and, for failed files, the reason."
+  )
+)
+
+/**
+ * `sessions`: the group of the three commands above.
+ *
+ * @since 0.1.0
+ */
+export const command = Command.make("sessions").pipe(
+  Command.withDescription("Inspect upload sessions: list them, show one, list its files."),
+  Command.withSubcommands([list, status, files])
+)

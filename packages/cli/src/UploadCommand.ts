@@ -1,0 +1,128 @@
+/**
+ * `deepset-upload <paths...>`: the root command, which uploads files and folders.
+ *
+ * @since 0.1.0
+ */
+import * as Args from "@effect/cli/Args"
+import * as Command from "@effect/cli/Command"
+import * as HelpDoc from "@effect/cli/HelpDoc"
+import * as Options from "@effect/cli/Options"
+import * as ValidationError from "@effect/cli/ValidationError"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import { UsageError } from "./CliError.js"
+import * as Flags from "./Flags.js"
+import * as Format from "./Format.js"
+import * as UploadRun from "./UploadRun.js"
+
+const invalid = (text: string) => ValidationError.invalidValue(HelpDoc.p(text))
+
+// Optional here so that `deepset-upload sessions …` parses: @effect/cli parses the root's arguments
+// before it looks at the subcommand. The handler insists on at least one path.
+const paths = Args.path({ name: "paths", exists: "yes" }).pipe(
+  Args.withDescription("Files and folders to upload. A folder's files are uploaded; see --recursive."),
+  Args.repeated
+)
+
+const writeMode = Options.choice("write-mode", ["KEEP", "OVERWRITE", "FAIL"]).pipe(
+  Options.withDescription(
+    "What happens to a file whose name already exists in the workspace: KEEP both, OVERWRITE the old one, " +
+      "or FAIL the new one (FILE_ALREADY_EXISTS). Default: the API's, KEEP."
+  ),
+  Options.optional
+)
+
+const recursive = Options.boolean("recursive").pipe(
+  Options.withAlias("r"),
+  Options.withDescription("Also upload the files in sub-folders of the folders given.")
+)
+
+const ext = Options.text("ext").pipe(
+  Options.withPseudoName(".EXT"),
+  Options.withDescription("Only upload files with this extension; repeat for several: --ext .pdf --ext .txt"),
+  Options.repeated,
+  Options.map((extensions) =>
+    extensions.map((extension) => {
+      const lower = extension.trim().toLowerCase()
+      return lower.startsWith(".") ? lower : `.${lower}`
+    })
+  )
+)
+
+const concurrency = Options.integer("concurrency").pipe(
+  Options.withAlias("c"),
+  Options.withPseudoName("N"),
+  Options.withDescription("How many files are sent at the same time."),
+  Options.optional,
+  Options.mapEffect(Option.match({
+    onNone: () => Effect.succeed(Option.none<number>()),
+    onSome: (n) =>
+      n >= 1 && n <= 64
+        ? Effect.succeed(Option.some(n))
+        : Effect.fail(invalid(`--concurrency must be between 1 and 64, got ${n}.`))
+  }))
+)
+
+const wait = Options.boolean("wait").pipe(
+  Options.withDescription(
+    "After uploading, wait until deepset Cloud has ingested every file and report each file's result."
+  )
+)
+
+const timeout = Options.text("timeout").pipe(
+  Options.withPseudoName("DURATION"),
+  Options.withDescription("How long --wait waits for ingestion, e.g. 90s, 10m, 1h. Default: 10m."),
+  Options.optional,
+  Options.mapEffect(Option.match({
+    onNone: () => Effect.succeed(Option.none<Duration.Duration>()),
+    onSome: (text) =>
+      Option.match(Format.parseDuration(text), {
+        onNone: () => Effect.fail(invalid(`--timeout: "${text}" is not a duration (try 90s, 10m or 1h).`)),
+        onSome: (duration) => Effect.succeed(Option.some(duration))
+      })
+  }))
+)
+
+const emulator = Options.boolean("emulator").pipe(
+  Options.withDescription(
+    "Upload to an emulator of deepset Cloud started inside this process: no account, key or network needed. " +
+      "Nothing leaves your machine, and the emulator is gone when the command ends."
+  )
+)
+
+/**
+ * The root command and its options; its handler uploads.
+ *
+ * @since 0.1.0
+ */
+export const command = Command.make(
+  "deepset-upload",
+  {
+    paths,
+    workspace: Flags.workspace,
+    writeMode,
+    recursive,
+    ext,
+    concurrency,
+    wait,
+    timeout,
+    json: Flags.json,
+    emulator,
+    apiUrl: Flags.apiUrl
+  },
+  (options) =>
+    options.paths.length === 0
+      ? Effect.fail(
+        new UsageError({
+          message: "Nothing to upload: give one or more files or folders, e.g. deepset-upload ./docs --wait. " +
+            "See deepset-upload --help."
+        })
+      )
+      : UploadRun.run(options)
+).pipe(
+  Command.withDescription(
+    "Upload files and folders to a deepset Cloud workspace through an upload session, then optionally wait " +
+      "for ingestion. A file x.pdf.meta.json next to x.pdf is sent as x.pdf's metadata."
+  )
+)
