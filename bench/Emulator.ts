@@ -1,0 +1,135 @@
+/**
+ * The emulator in its own process, so that client and server never share an event loop: ingestion delay
+ * 0, no faults, a fixed seed. Its control routes (`/_emulator/…`) set up the data the scenarios read.
+ *
+ * @since 0.1.0
+ */
+import * as Command from "@effect/platform/Command"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
+import { request } from "undici"
+import * as Baseline from "./Baseline.js"
+import { BenchError } from "./BenchError.js"
+import type { Target } from "./Task.js"
+
+/**
+ * A running emulator.
+ *
+ * @since 0.1.0
+ */
+export interface Emulator {
+  /** The API target workers talk to. */
+  readonly target: Target
+  /** Creates a closed session holding `files` ingested documents; returns its id. */
+  readonly seedSession: (files: number) => Effect.Effect<string, BenchError>
+  /** Creates an open, empty session; returns its id. */
+  readonly createSession: Effect.Effect<string, BenchError>
+  /** Forgets every session and deletes every stored object. */
+  readonly reset: Effect.Effect<void, BenchError>
+}
+
+/**
+ * How the emulator is started.
+ *
+ * @since 0.1.0
+ */
+export interface EmulatorOptions {
+  /** The repository root. */
+  readonly root: string
+  readonly apiKey: string
+  readonly workspace: string
+  readonly userAgent: string
+}
+
+const control = (base: string, path: string, body: unknown) =>
+  Effect.tryPromise({
+    try: async () => {
+      const response = await request(`${base}/_emulator/${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body)
+      })
+      const text = await response.body.text()
+      if (response.statusCode >= 300) throw new Error(`${response.statusCode} ${text.slice(0, 300)}`)
+      return text.length === 0 ? undefined : (JSON.parse(text) as unknown)
+    },
+    catch: (cause) => new BenchError({ step: `emulator control ${path}`, detail: String(cause) })
+  })
+
+const urlPattern = /http:\/\/[^\s"']+/
+
+/**
+ * Starts the emulator from its sources and waits until it prints the URL it listens on. The process is
+ * stopped when the scope closes.
+ *
+ * @since 0.1.0
+ */
+export const start = Effect.fn("Emulator.start")(function*(options: EmulatorOptions) {
+  const command = Command.make(
+    process.execPath,
+    "--import",
+    "tsx",
+    "--conditions=source",
+    "packages/emulator/src/bin.ts",
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "0",
+    "--api-key",
+    options.apiKey,
+    "--ingestion-delay",
+    "0ms",
+    "--seed",
+    "1"
+  ).pipe(Command.workingDirectory(options.root))
+  const proc = yield* Command.start(command).pipe(
+    Effect.mapError((error) => new BenchError({ step: "start emulator", detail: String(error) }))
+  )
+  // Keep the last lines of stderr for a failure report, and drain it so the pipe never fills.
+  let stderr = ""
+  yield* proc.stderr.pipe(
+    Stream.decodeText(),
+    Stream.runForEach((chunk) => Effect.sync(() => (stderr = (stderr + chunk).slice(-4000)))),
+    Effect.forkScoped
+  )
+  const lines = proc.stdout.pipe(Stream.decodeText(), Stream.splitLines)
+  const url = yield* lines.pipe(
+    Stream.map((line) => urlPattern.exec(line)?.[0]),
+    Stream.filter((url): url is string => url !== undefined),
+    Stream.runHead,
+    Effect.flatten,
+    Effect.timeout("60 seconds"),
+    Effect.mapError(() =>
+      new BenchError({ step: "start emulator", detail: `it printed no URL; stderr: ${stderr.trim() || "(empty)"}` })
+    )
+  )
+  // The rest of stdout goes nowhere, but must be read.
+  yield* proc.stdout.pipe(Stream.runDrain, Effect.ignore, Effect.forkScoped)
+  const base = url.replace(/\/+$/, "")
+  const target: Target = {
+    baseUrl: base,
+    apiKey: options.apiKey,
+    workspace: options.workspace,
+    userAgent: options.userAgent
+  }
+  const client = new Baseline.Client(target)
+  yield* Effect.addFinalizer(() => Effect.promise(() => client.destroy()))
+
+  const seedSession = (files: number) =>
+    control(base, "seed", { workspace: options.workspace, files, close: true }).pipe(
+      Effect.flatMap((answer) => {
+        const id = typeof answer === "object" && answer !== null && "session_id" in answer
+          ? answer.session_id
+          : undefined
+        return typeof id === "string"
+          ? Effect.succeed(id)
+          : Effect.fail(new BenchError({ step: "emulator control seed", detail: `no session_id in ${String(answer)}` }))
+      })
+    )
+  const createSession = Effect.tryPromise({
+    try: () => client.create("KEEP").then((session) => session.session_id),
+    catch: (cause) => new BenchError({ step: "create session", detail: String(cause) })
+  })
+  const reset = Effect.asVoid(control(base, "reset", {}))
+  return { target, seedSession, createSession, reset } satisfies Emulator
+})

@@ -1,0 +1,70 @@
+/**
+ * The sizes and repetitions of a bench run: the full plan the issue sets, and the smoke plan CI runs so
+ * that the benchmarks never rot (tiny sizes, one run, no goals judged).
+ *
+ * @since 0.1.0
+ */
+
+/**
+ * @since 0.1.0
+ */
+export interface Plan {
+  readonly mode: "full" | "smoke"
+  /** Measured SDK/baseline pairs per scenario. */
+  readonly runs: number
+  /** Discarded pairs before them. */
+  readonly warmupPairs: number
+  readonly getStatus: { readonly count: number; readonly warmup: number }
+  readonly stream: {
+    readonly pageSize: number
+    readonly files: number
+    readonly largeFiles: number
+    readonly warmupFiles: number
+  }
+  readonly upload: {
+    readonly files: number
+    readonly fileBytes: number
+    readonly concurrency: number
+    readonly warmupFiles: number
+  }
+  readonly largeUpload: { readonly bytes: number; readonly runs: number }
+  readonly sweep: { readonly concurrencies: ReadonlyArray<number>; readonly runs: number }
+  readonly coldStart: { readonly runs: number }
+}
+
+const KiB = 1024
+const MiB = 1024 * KiB
+
+/**
+ * What the issue asks for, sized to finish in under ten minutes on two cores.
+ *
+ * @since 0.1.0
+ */
+export const full: Plan = {
+  mode: "full",
+  runs: 5,
+  warmupPairs: 1,
+  getStatus: { count: 2_000, warmup: 300 },
+  stream: { pageSize: 100, files: 10_000, largeFiles: 100_000, warmupFiles: 2_000 },
+  upload: { files: 2_000, fileBytes: 4 * KiB, concurrency: 16, warmupFiles: 200 },
+  largeUpload: { bytes: 1024 * MiB, runs: 5 },
+  sweep: { concurrencies: [1, 4, 8, 16, 32, 64], runs: 3 },
+  coldStart: { runs: 7 }
+}
+
+/**
+ * Tiny sizes and one run, for CI: it proves every scenario still runs end to end, and judges nothing.
+ *
+ * @since 0.1.0
+ */
+export const smoke: Plan = {
+  mode: "smoke",
+  runs: 1,
+  warmupPairs: 0,
+  getStatus: { count: 20, warmup: 2 },
+  stream: { pageSize: 10, files: 50, largeFiles: 120, warmupFiles: 10 },
+  upload: { files: 20, fileBytes: 4 * KiB, concurrency: 4, warmupFiles: 2 },
+  largeUpload: { bytes: 2 * MiB, runs: 1 },
+  sweep: { concurrencies: [1, 4], runs: 1 },
+  coldStart: { runs: 1 }
+}

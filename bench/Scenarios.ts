@@ -1,0 +1,213 @@
+/**
+ * The read scenarios (1–3) and cold start (7): data set up on the emulator, SDK and baseline runs
+ * alternated, medians compared with the goals of the issue.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import type { ColdStartTask } from "./ColdStart.js"
+import type { Emulator } from "./Emulator.js"
+import type { Plan } from "./Plan.js"
+import type { Metric, ScenarioReport, Verdict } from "./Report.js"
+import { formatNumber } from "./Report.js"
+import * as Runner from "./Runner.js"
+import * as Stats from "./Stats.js"
+import type { Task, Workload } from "./Task.js"
+
+/**
+ * What every scenario runs with.
+ *
+ * @since 0.1.0
+ */
+export interface Context {
+  readonly plan: Plan
+  readonly runner: Runner.RunnerOptions
+  readonly emulator: Emulator
+}
+
+/**
+ * 2^20 bytes: memory is reported and judged in MiB.
+ *
+ * @since 0.1.0
+ */
+export const MiB = 1024 * 1024
+
+/**
+ * A metric from per-run values of both clients; `baseline` undefined for SDK-only metrics.
+ *
+ * @since 0.1.0
+ */
+export const metric = (
+  name: string,
+  unit: Metric["unit"],
+  sdk: ReadonlyArray<number>,
+  baseline: ReadonlyArray<number> | undefined
+): Metric => {
+  const sdkSummary = Stats.summarize(sdk)
+  const baselineSummary = baseline === undefined ? undefined : Stats.summarize(baseline)
+  return {
+    name,
+    unit,
+    sdk: sdkSummary,
+    baseline: baselineSummary,
+    ratio: baselineSummary === undefined ? undefined : Stats.ratio(sdkSummary.median, baselineSummary.median)
+  }
+}
+
+/**
+ * A verdict, or "not judged" in a smoke run.
+ *
+ * @since 0.1.0
+ */
+export const judge = (plan: Plan, met: boolean): Verdict =>
+  plan.mode === "smoke" ? "not judged" : met ? "met" : "missed"
+
+/**
+ * The task of one client on the emulator.
+ *
+ * @since 0.1.0
+ */
+export const task = (context: Context, client: Task["client"], workload: Workload): Task => ({
+  client,
+  target: context.emulator.target,
+  workload
+})
+
+const rss = (results: ReadonlyArray<Runner.Result>) => results.map((result) => result.maxRssBytes / MiB)
+const elapsed = (results: ReadonlyArray<Runner.Result>) => results.map((result) => result.elapsedMs)
+
+const pairs = (context: Context, workload: Workload) =>
+  Runner.alternate(context.runner, {
+    runs: context.plan.runs,
+    warmup: context.plan.warmupPairs,
+    task: (client) => Effect.succeed(task(context, client, workload))
+  })
+
+/**
+ * Scenario 1: `getStatus` × 2 000, one after the other.
+ *
+ * @since 0.1.0
+ */
+export const getStatus = Effect.fn("Scenarios.getStatus")(function*(context: Context) {
+  const { count, warmup } = context.plan.getStatus
+  const sessionId = yield* context.emulator.createSession
+  const { baseline, sdk } = yield* pairs(context, { _tag: "GetStatus", sessionId, count, warmup })
+  const time = metric(`time for ${count} calls`, "ms", elapsed(sdk), elapsed(baseline))
+  const ratio = time.ratio ?? Number.NaN
+  return {
+    id: 1,
+    title: `getStatus × ${count.toLocaleString("en-US")}, sequential`,
+    goal: "ratio ≤ 1.10",
+    verdict: judge(context.plan, ratio <= 1.1),
+    judgement: `ratio ${ratio.toFixed(3)}`,
+    metrics: [
+      time,
+      metric("per call", "ms", elapsed(sdk).map((ms) => ms / count), elapsed(baseline).map((ms) => ms / count)),
+      metric("peak RSS", "MiB", rss(sdk), rss(baseline))
+    ],
+    notes: []
+  } satisfies ScenarioReport
+})
+
+/**
+ * The sessions the stream scenarios read, seeded once.
+ *
+ * @since 0.1.0
+ */
+export interface StreamSessions {
+  readonly warmup: string
+  readonly small: string
+  readonly large: string
+}
+
+/**
+ * Seeds the stream scenarios' sessions through the emulator's control route.
+ *
+ * @since 0.1.0
+ */
+export const seedStreamSessions = (context: Context) =>
+  Effect.all({
+    warmup: context.emulator.seedSession(context.plan.stream.warmupFiles),
+    small: context.emulator.seedSession(context.plan.stream.files),
+    large: context.emulator.seedSession(context.plan.stream.largeFiles)
+  })
+
+/**
+ * Scenarios 2 and 3: `streamFiles` over the small and the large session, page size 100; the large one
+ * is judged on memory: its peak RSS within 20 MiB of the small one's.
+ *
+ * @since 0.1.0
+ */
+export const streamFiles = Effect.fn("Scenarios.streamFiles")(function*(context: Context, sessions: StreamSessions) {
+  const { files, largeFiles, pageSize } = context.plan.stream
+  const stream = (sessionId: string, expected: number) =>
+    pairs(context, { _tag: "StreamFiles", sessionId, pageSize, expected, warmupSessionId: sessions.warmup })
+  const small = yield* stream(sessions.small, files)
+  const large = yield* stream(sessions.large, largeFiles)
+
+  const smallTime = metric(`time for ${files} files`, "ms", elapsed(small.sdk), elapsed(small.baseline))
+  const smallRss = metric("peak RSS", "MiB", rss(small.sdk), rss(small.baseline))
+  const smallRatio = smallTime.ratio ?? Number.NaN
+  const largeRss = metric("peak RSS", "MiB", rss(large.sdk), rss(large.baseline))
+  const sdkGrowth = largeRss.sdk.median - smallRss.sdk.median
+  const baselineGrowth = (largeRss.baseline?.median ?? Number.NaN) - (smallRss.baseline?.median ?? Number.NaN)
+  const scenario2: ScenarioReport = {
+    id: 2,
+    title: `streamFiles over ${files.toLocaleString("en-US")} files, page size ${pageSize}`,
+    goal: "ratio ≤ 1.10",
+    verdict: judge(context.plan, smallRatio <= 1.1),
+    judgement: `ratio ${smallRatio.toFixed(3)}`,
+    metrics: [smallTime, smallRss],
+    notes: []
+  }
+  const scenario3: ScenarioReport = {
+    id: 3,
+    title: `streamFiles over ${largeFiles.toLocaleString("en-US")} files, page size ${pageSize}`,
+    goal: `peak RSS ≤ scenario 2's + 20 MiB`,
+    verdict: judge(context.plan, sdkGrowth <= 20),
+    judgement: `SDK +${formatNumber(sdkGrowth)} MiB over scenario 2 (baseline +${formatNumber(baselineGrowth)} MiB)`,
+    metrics: [
+      largeRss,
+      metric(`time for ${largeFiles} files`, "ms", elapsed(large.sdk), elapsed(large.baseline))
+    ],
+    notes: []
+  }
+  return [scenario2, scenario3] as const
+})
+
+/**
+ * Scenario 7: a fresh process imports the client and completes one `getStatus`; reported, not judged.
+ *
+ * @since 0.1.0
+ */
+export const coldStart = Effect.fn("Scenarios.coldStart")(function*(context: Context) {
+  const sessionId = yield* context.emulator.createSession
+  const argument: ColdStartTask = { target: context.emulator.target, sessionId }
+  const { baseline, sdk } = yield* Runner.alternate(context.runner, {
+    runs: context.plan.coldStart.runs,
+    warmup: context.plan.warmupPairs,
+    task: (client) => Effect.succeed(task(context, client, { _tag: "GetStatus", sessionId, count: 1, warmup: 0 })),
+    run: (task) =>
+      Runner.runScript(
+        context.runner,
+        task.client === "sdk" ? "coldSdk" : "coldBaseline",
+        JSON.stringify(argument),
+        `cold start ${task.client}`
+      )
+  })
+  return {
+    id: 7,
+    title: "cold start: import, build a client, one getStatus",
+    goal: "reported beside the baseline",
+    verdict: "reported",
+    judgement: "",
+    metrics: [
+      metric("process start to answer", "ms", elapsed(sdk), elapsed(baseline)),
+      metric("peak RSS", "MiB", rss(sdk), rss(baseline))
+    ],
+    notes: [
+      "Time from the process's start (node's own boot included) until the `getStatus` answer is decoded and the " +
+      "client's connections are closed, in a new `node` process each run, from compiled JavaScript."
+    ]
+  } satisfies ScenarioReport
+})

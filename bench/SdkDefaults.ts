@@ -1,0 +1,15 @@
+/**
+ * The SDK's defaults the bench must agree with: the baseline sends the SDK's `User-Agent`, and the
+ * sweep judges the `Upload` default concurrency.
+ *
+ * @since 0.1.0
+ */
+import { DeepsetClient } from "@effect-deepset/sdk"
+
+/**
+ * @since 0.1.0
+ */
+export const sdkDefaults = {
+  userAgent: DeepsetClient.DEFAULT_USER_AGENT,
+  uploadConcurrency: 16
+} as const

@@ -1,0 +1,63 @@
+/**
+ * The workloads on the SDK, written as a user would write them: one `DeepsetClient` layer on
+ * `NodeHttpClient.layerUndici` with the default retry policy and timeout, built once into a runtime.
+ *
+ * @since 0.1.0
+ */
+import { DeepsetClient, UploadSessions } from "@effect-deepset/sdk"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
+import { measure } from "./Measure.js"
+import type { Measured, Target, Workload } from "./Task.js"
+
+const getStatusTimes = (sessionId: string, count: number) =>
+  Effect.gen(function*() {
+    for (let i = 0; i < count; i++) yield* UploadSessions.getStatus({ sessionId })
+  })
+
+const countFiles = (sessionId: string, pageSize: number) =>
+  UploadSessions.streamFiles({ sessionId, pageSize }).pipe(Stream.runCount)
+
+/**
+ * Runs one workload (warm-up, then the timed part) on a fresh SDK client.
+ *
+ * @since 0.1.0
+ */
+export const run = async (target: Target, workload: Workload): Promise<Measured> => {
+  const runtime = ManagedRuntime.make(
+    DeepsetClient.layer({
+      apiKey: Redacted.make(target.apiKey),
+      baseUrl: target.baseUrl,
+      workspace: target.workspace,
+      userAgent: target.userAgent
+    }).pipe(Layer.provide(NodeHttpClient.layerUndici))
+  )
+  try {
+    switch (workload._tag) {
+      case "GetStatus": {
+        await runtime.runPromise(getStatusTimes(workload.sessionId, workload.warmup))
+        return await measure(async () => {
+          await runtime.runPromise(getStatusTimes(workload.sessionId, workload.count))
+          return { items: workload.count }
+        })
+      }
+      case "StreamFiles": {
+        await runtime.runPromise(countFiles(workload.warmupSessionId, workload.pageSize))
+        return await measure(async () => {
+          const items = await runtime.runPromise(countFiles(workload.sessionId, workload.pageSize))
+          if (items !== workload.expected) throw new Error(`streamed ${items} files, expected ${workload.expected}`)
+          return { items }
+        })
+      }
+      case "Upload": {
+        throw new Error("the SDK's Upload module is not in place yet")
+      }
+    }
+  } finally {
+    await runtime.dispose()
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * What the harness asks of a worker process, and what the worker answers. The baseline's worker must
+ * not load Effect, so this module holds plain types only; the harness decodes answers (`Runner`).
+ *
+ * @since 0.1.0
+ */
+
+/**
+ * Which client a worker runs.
+ *
+ * @since 0.1.0
+ */
+export type ClientName = "sdk" | "baseline"
+
+/**
+ * Where the emulator is and how to talk to it.
+ *
+ * @since 0.1.0
+ */
+export interface Target {
+  readonly baseUrl: string
+  readonly apiKey: string
+  readonly workspace: string
+  readonly userAgent: string
+}
+
+/**
+ * One measured workload. Each has an untimed warm-up inside the worker, so that the timed part runs on
+ * warm code, and is timed from its first request to its last answer.
+ *
+ * @since 0.1.0
+ */
+export type Workload =
+  | {
+    readonly _tag: "GetStatus"
+    readonly sessionId: string
+    readonly count: number
+    readonly warmup: number
+  }
+  | {
+    readonly _tag: "StreamFiles"
+    readonly sessionId: string
+    readonly pageSize: number
+    readonly expected: number
+    readonly warmupSessionId: string
+  }
+  | {
+    /**
+     * Opens a session, uploads the `files` files of `dir` (see `uploadPaths`) with `concurrency` in
+     * flight, and closes it. The warm-up does the same with the first `warmupFiles` of `warmupDir`, in
+     * a session of its own.
+     */
+    readonly _tag: "Upload"
+    readonly dir: string
+    readonly files: number
+    readonly concurrency: number
+    readonly warmupDir: string
+    readonly warmupFiles: number
+  }
+
+/**
+ * The task a worker process is started with (as JSON in its first argument).
+ *
+ * @since 0.1.0
+ */
+export interface Task {
+  readonly client: ClientName
+  readonly target: Target
+  readonly workload: Workload
+}
+
+/**
+ * What a worker reports on its last line of output. `maxRssBytes` is the process's peak resident set
+ * over its whole life; `rssBeforeBytes` the resident set just before the timed part started.
+ *
+ * @since 0.1.0
+ */
+export interface Measured {
+  readonly elapsedMs: number
+  readonly items: number
+  readonly rssBeforeBytes: number
+  readonly maxRssBytes: number
+}
+
+/**
+ * The marker in front of a worker's result line, so that stray output cannot be taken for it.
+ *
+ * @since 0.1.0
+ */
+export const resultMarker = "BENCH-RESULT "
+
+/**
+ * The paths of the files an `Upload` workload sends: `file-00000.bin`, `file-00001.bin`, … in `dir`.
+ *
+ * @since 0.1.0
+ */
+export const uploadPaths = (dir: string, files: number): Array<string> =>
+  Array.from({ length: files }, (_, i) => `${dir}/${uploadName(i)}`)
+
+/**
+ * The name of the i-th file of an upload set.
+ *
+ * @since 0.1.0
+ */
+export const uploadName = (i: number): string => `file-${String(i).padStart(5, "0")}.bin`
