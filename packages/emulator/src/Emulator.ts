@@ -84,6 +84,10 @@ export interface Handle {
   readonly port: number
   readonly seed: number
   readonly storageDir: string
+  /** The most uploads a session accepts. */
+  readonly maxFilesPerSession: number
+  /** The largest upload the presigned policy allows, in bytes. */
+  readonly maxFileSize: number
   /** Replaces the fault rules. */
   readonly setFaults: (rules: ReadonlyArray<Fault.Rule>) => Effect.Effect<void>
   /** Appends fault rules after the current ones. */
@@ -259,6 +263,8 @@ export const start: (options?: Options) => Effect.Effect<Handle, EmulatorStartEr
     port,
     seed: config.seed,
     storageDir,
+    maxFilesPerSession: config.maxFilesPerSession,
+    maxFileSize: config.maxFileSize,
     setFaults: (rules) => Effect.sync(() => faults.set(rules)),
     addFaults: (rules) => Effect.sync(() => faults.add(rules)),
     clearFaults: Effect.sync(() => faults.set([])),

@@ -24,7 +24,7 @@ export const unsupportedMediaType = detail(415, "Unsupported Media Type: expecte
 
 /** @internal */
 export const escapeXml = (text: string): string =>
-  text.replace(/[<>&'"]/g, (c) => c === "<" ? "&lt;" : c === ">" ? "&gt;" : c === "&" ? "&amp;" : c === "'" ? "&apos;" : "&quot;")
+  text.replace(/[<>&]/g, (c) => c === "<" ? "&lt;" : c === ">" ? "&gt;" : "&amp;")
 
 /** An S3 error in S3's XML format. @internal */
 export const s3Error = (error: S3Error, requestId: string, extra: Record<string, string> = {}) =>
