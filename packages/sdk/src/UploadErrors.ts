@@ -6,6 +6,7 @@
  */
 import * as Duration from "effect/Duration"
 import * as Schema from "effect/Schema"
+import type * as Errors from "./Errors.js"
 
 /**
  * A file name that cannot become a safe S3 key: empty, a directory name, too long, or a name reserved
@@ -14,11 +15,12 @@ import * as Schema from "effect/Schema"
  * @since 0.1.0
  * @category errors
  */
-export class InvalidFileNameError extends Schema.TaggedError<InvalidFileNameError>()("InvalidFileNameError", {
-  name: Schema.String,
-  reason: Schema.String
-}) {
-  /** @since 0.1.0 */
+export class InvalidFileNameError
+  extends Schema.TaggedError<InvalidFileNameError>("@effect-deepset/sdk/InvalidFileNameError")("InvalidFileNameError", {
+    name: Schema.String,
+    reason: Schema.String
+  })
+{
   override get message(): string {
     return `Cannot upload ${JSON.stringify(this.name)}: ${this.reason}`
   }
@@ -31,12 +33,16 @@ export class InvalidFileNameError extends Schema.TaggedError<InvalidFileNameErro
  * @since 0.1.0
  * @category errors
  */
-export class FileNameConflictError extends Schema.TaggedError<FileNameConflictError>()("FileNameConflictError", {
-  name: Schema.String,
-  first: Schema.String,
-  second: Schema.String
-}) {
-  /** @since 0.1.0 */
+export class FileNameConflictError
+  extends Schema.TaggedError<FileNameConflictError>("@effect-deepset/sdk/FileNameConflictError")(
+    "FileNameConflictError",
+    {
+      name: Schema.String,
+      first: Schema.String,
+      second: Schema.String
+    }
+  )
+{
   override get message(): string {
     return `${JSON.stringify(this.first)} and ${JSON.stringify(this.second)} would both be stored as ${
       JSON.stringify(this.name)
@@ -50,11 +56,12 @@ export class FileNameConflictError extends Schema.TaggedError<FileNameConflictEr
  * @since 0.1.0
  * @category errors
  */
-export class OrphanMetaError extends Schema.TaggedError<OrphanMetaError>()("OrphanMetaError", {
-  path: Schema.String,
-  document: Schema.String
-}) {
-  /** @since 0.1.0 */
+export class OrphanMetaError
+  extends Schema.TaggedError<OrphanMetaError>("@effect-deepset/sdk/OrphanMetaError")("OrphanMetaError", {
+    path: Schema.String,
+    document: Schema.String
+  })
+{
   override get message(): string {
     return `${this.path} is a metadata companion, but its document ${this.document} is not among the inputs`
   }
@@ -67,12 +74,13 @@ export class OrphanMetaError extends Schema.TaggedError<OrphanMetaError>()("Orph
  * @since 0.1.0
  * @category errors
  */
-export class SourceReadError extends Schema.TaggedError<SourceReadError>()("SourceReadError", {
-  name: Schema.String,
-  path: Schema.optional(Schema.String),
-  reason: Schema.String
-}) {
-  /** @since 0.1.0 */
+export class SourceReadError
+  extends Schema.TaggedError<SourceReadError>("@effect-deepset/sdk/SourceReadError")("SourceReadError", {
+    name: Schema.String,
+    path: Schema.optional(Schema.String),
+    reason: Schema.String
+  })
+{
   override get message(): string {
     return `Cannot read ${this.path ?? JSON.stringify(this.name)}: ${this.reason}`
   }
@@ -84,12 +92,13 @@ export class SourceReadError extends Schema.TaggedError<SourceReadError>()("Sour
  * @since 0.1.0
  * @category errors
  */
-export class InvalidSourcesError extends Schema.TaggedError<InvalidSourcesError>()("InvalidSourcesError", {
-  errors: Schema.NonEmptyArray(
-    Schema.Union(InvalidFileNameError, FileNameConflictError, OrphanMetaError, SourceReadError)
-  )
-}) {
-  /** @since 0.1.0 */
+export class InvalidSourcesError
+  extends Schema.TaggedError<InvalidSourcesError>("@effect-deepset/sdk/InvalidSourcesError")("InvalidSourcesError", {
+    errors: Schema.NonEmptyArray(
+      Schema.Union(InvalidFileNameError, FileNameConflictError, OrphanMetaError, SourceReadError)
+    )
+  })
+{
   override get message(): string {
     const shown = this.errors.slice(0, 5).map((error) => error.message).join("; ")
     const more = this.errors.length > 5 ? `; and ${this.errors.length - 5} more` : ""
@@ -105,14 +114,13 @@ export class InvalidSourcesError extends Schema.TaggedError<InvalidSourcesError>
  * @since 0.1.0
  * @category errors
  */
-export class S3Error extends Schema.TaggedError<S3Error>()("S3Error", {
+export class S3Error extends Schema.TaggedError<S3Error>("@effect-deepset/sdk/S3Error")("S3Error", {
   status: Schema.Number,
   code: Schema.String,
   detail: Schema.String,
   fileName: Schema.String,
   url: Schema.String
 }) {
-  /** @since 0.1.0 */
   override get message(): string {
     return `S3 refused ${JSON.stringify(this.fileName)} with ${this.status} ${this.code}${
       this.detail.length > 0 ? `: ${this.detail}` : ""
@@ -126,12 +134,13 @@ export class S3Error extends Schema.TaggedError<S3Error>()("S3Error", {
  * @since 0.1.0
  * @category errors
  */
-export class SessionExpiredError extends Schema.TaggedError<SessionExpiredError>()("SessionExpiredError", {
-  sessionId: Schema.String,
-  expiresAt: Schema.DateTimeUtcFromSelf,
-  fileName: Schema.String
-}) {
-  /** @since 0.1.0 */
+export class SessionExpiredError
+  extends Schema.TaggedError<SessionExpiredError>("@effect-deepset/sdk/SessionExpiredError")("SessionExpiredError", {
+    sessionId: Schema.String,
+    expiresAt: Schema.DateTimeUtcFromSelf,
+    fileName: Schema.String
+  })
+{
   override get message(): string {
     return `Session ${this.sessionId} expired at ${this.expiresAt.toString()}; ${
       JSON.stringify(this.fileName)
@@ -145,14 +154,32 @@ export class SessionExpiredError extends Schema.TaggedError<SessionExpiredError>
  * @since 0.1.0
  * @category errors
  */
-export class SessionFullError extends Schema.TaggedError<SessionFullError>()("SessionFullError", {
-  sessionId: Schema.String,
-  limit: Schema.Number,
-  fileName: Schema.String
-}) {
-  /** @since 0.1.0 */
+export class SessionFullError
+  extends Schema.TaggedError<SessionFullError>("@effect-deepset/sdk/SessionFullError")("SessionFullError", {
+    sessionId: Schema.String,
+    limit: Schema.Number,
+    fileName: Schema.String
+  })
+{
   override get message(): string {
     return `Session ${this.sessionId} already holds ${this.limit} files; ${JSON.stringify(this.fileName)} was not sent`
+  }
+}
+
+/**
+ * A file sent to a session that is already closed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class SessionClosedError
+  extends Schema.TaggedError<SessionClosedError>("@effect-deepset/sdk/SessionClosedError")("SessionClosedError", {
+    sessionId: Schema.String,
+    fileName: Schema.String
+  })
+{
+  override get message(): string {
+    return `Session ${this.sessionId} is closed; ${JSON.stringify(this.fileName)} was not sent`
   }
 }
 
@@ -162,17 +189,49 @@ export class SessionFullError extends Schema.TaggedError<SessionFullError>()("Se
  * @since 0.1.0
  * @category errors
  */
-export class IngestionTimeoutError extends Schema.TaggedError<IngestionTimeoutError>()("IngestionTimeoutError", {
-  sessionId: Schema.String,
-  expected: Schema.Number,
-  finished: Schema.Number,
-  failed: Schema.Number,
-  timeout: Schema.DurationFromSelf
-}) {
-  /** @since 0.1.0 */
+export class IngestionTimeoutError
+  extends Schema.TaggedError<IngestionTimeoutError>("@effect-deepset/sdk/IngestionTimeoutError")(
+    "IngestionTimeoutError",
+    {
+      sessionId: Schema.String,
+      expected: Schema.Number,
+      finished: Schema.Number,
+      failed: Schema.Number,
+      timeout: Schema.DurationFromSelf
+    }
+  )
+{
   override get message(): string {
     return `Ingestion of session ${this.sessionId} did not finish within ${Duration.format(this.timeout)}: ${
       this.finished + this.failed
     } of ${this.expected} files done (${this.finished} finished, ${this.failed} failed)`
   }
 }
+
+/**
+ * What one attempt to send an object to S3 can fail with; `Upload`'s `s3Retry` schedules are fed these.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type S3AttemptError = S3Error | Errors.TransportError | Errors.TimeoutError | SourceReadError
+
+/**
+ * Why one file did not reach S3: S3's refusal, the network, a timeout, an unreadable source, an expired
+ * session, a bad name or a name conflict (for sources arriving as a `Stream`, which are checked one by one),
+ * or the session it was meant for could not be created.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type FileError =
+  | S3Error
+  | Errors.TransportError
+  | Errors.TimeoutError
+  | SourceReadError
+  | SessionExpiredError
+  | SessionFullError
+  | SessionClosedError
+  | InvalidFileNameError
+  | FileNameConflictError
+  | Errors.CreateError

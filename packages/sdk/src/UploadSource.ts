@@ -4,8 +4,14 @@
  *
  * @since 0.1.0
  */
+import type * as FileSystem from "@effect/platform/FileSystem"
+import type * as Path from "@effect/platform/Path"
+import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import { baseName } from "./internal/fileName.js"
+import * as internal from "./internal/source.js"
+import * as SourcePaths from "./internal/sourcePaths.js"
+import type { InvalidSourcesError } from "./UploadErrors.js"
 
 /**
  * The bytes of a source.
@@ -29,7 +35,7 @@ export type Body =
  * @since 0.1.0
  * @category type ids
  */
-export const RawMetaTypeId: unique symbol = Symbol.for("@effect-deepset/sdk/UploadSource/RawMeta")
+export const RawMetaTypeId: unique symbol = internal.RawMetaTypeId
 
 /**
  * @since 0.1.0
@@ -85,7 +91,7 @@ export interface UploadSource {
  * @since 0.1.0
  * @category constructors
  */
-export const rawMeta = (body: Body): RawMeta => ({ [RawMetaTypeId]: RawMetaTypeId, body })
+export const rawMeta: (body: Body) => RawMeta = internal.rawMeta
 
 /**
  * Whether metadata is sent verbatim rather than encoded from an object.
@@ -93,7 +99,7 @@ export const rawMeta = (body: Body): RawMeta => ({ [RawMetaTypeId]: RawMetaTypeI
  * @since 0.1.0
  * @category guards
  */
-export const isRawMeta = (meta: Meta): meta is RawMeta => RawMetaTypeId in meta
+export const isRawMeta: (meta: Meta) => meta is RawMeta = internal.isRawMeta
 
 /**
  * A source for a file on disk, named after its base name unless a name is given.
@@ -105,3 +111,38 @@ export const fromPath = (
   path: string,
   options?: { readonly name?: string | undefined; readonly meta?: Meta | undefined }
 ): UploadSource => ({ name: options?.name ?? baseName(path), body: { path }, meta: options?.meta })
+
+/**
+ * How {@link fromPaths} collects files.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PathsOptions {
+  /** Walk sub-folders too. Default `false`: only the files directly in a given folder. */
+  readonly recursive?: boolean | undefined
+  /** Only documents with one of these extensions (case-insensitive, with or without the dot). */
+  readonly extensions?: ReadonlyArray<string> | undefined
+}
+
+/**
+ * Sources for files and folders on disk. Each `x.meta.json` becomes the metadata of its document `x`;
+ * a file given by name brings the companion beside it. Every problem is reported at once, before
+ * anything is sent: a path that does not exist, a companion whose document is not among the inputs,
+ * two files that would be stored under one name.
+ *
+ * @example
+ * ```ts
+ * import { UploadSource } from "@effect-deepset/sdk"
+ *
+ * const sources = UploadSource.fromPaths(["./docs"], { recursive: true, extensions: [".pdf", ".md"] })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromPaths: (
+  paths: string | ReadonlyArray<string>,
+  options?: PathsOptions
+) => Effect.Effect<Array<UploadSource>, InvalidSourcesError, FileSystem.FileSystem | Path.Path> = (paths, options) =>
+  SourcePaths.fromPaths(typeof paths === "string" ? [paths] : paths, options)

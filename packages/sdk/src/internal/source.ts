@@ -14,9 +14,19 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { FileNameConflictError, InvalidFileNameError, SourceReadError } from "../UploadErrors.js"
 import type * as UploadSource from "../UploadSource.js"
-import { isRawMeta } from "../UploadSource.js"
 import * as FileName from "./fileName.js"
 import * as Multipart from "./multipart.js"
+
+/** @internal */
+export const RawMetaTypeId: UploadSource.RawMetaTypeId = Symbol.for(
+  "@effect-deepset/sdk/UploadSource/RawMeta"
+) as UploadSource.RawMetaTypeId
+
+/** @internal */
+export const rawMeta = (body: UploadSource.Body): UploadSource.RawMeta => ({ [RawMetaTypeId]: RawMetaTypeId, body })
+
+/** @internal */
+export const isRawMeta = (meta: UploadSource.Meta): meta is UploadSource.RawMeta => RawMetaTypeId in meta
 
 /** The bytes of a source, normalised: text is encoded once, not on every attempt. */
 export type Content =
@@ -26,6 +36,7 @@ export type Content =
 
 /** A source that passed its checks: `name` is the safe name it is stored under. */
 export interface Prepared {
+  readonly _tag: "Prepared"
   readonly index: number
   readonly input: string
   readonly name: string
@@ -85,6 +96,7 @@ export const prepare = (
     }
   }
   return Either.right({
+    _tag: "Prepared",
     index,
     input: source.name,
     name,
@@ -127,10 +139,11 @@ const noFailure = () => undefined
 const readError = (name: string, path: string | undefined, reason: string) =>
   new SourceReadError(path === undefined ? { name, reason } : { name, path, reason })
 
-const platformReason = (error: PlatformError.PlatformError): string =>
+/** A file-system failure in a few words. */
+export const platformReason = (error: PlatformError.PlatformError): string =>
   error._tag === "SystemError"
     ? error.reason === "NotFound"
-      ? "no such file"
+      ? "no such file or directory"
       : error.reason === "PermissionDenied"
       ? "permission denied"
       : error.message

@@ -1,0 +1,408 @@
+/**
+ * The upload workflow: files into upload sessions through S3 presigned POSTs, sessions that are always
+ * closed, ingestion tracking, and a report that matches what the service holds.
+ *
+ * - {@link files} and {@link paths} upload and return an `UploadReport`;
+ * - {@link events} is the same run as a `Stream` of progress events, for pipelines and progress bars;
+ * - {@link session} is a scoped session for callers who drive their own flow;
+ * - {@link waitForIngestion} polls a closed session until its documents are ingested.
+ *
+ * Uploads go to S3 through the `DeepsetClient`'s `transfer` client: no `Authorization` header, no API
+ * base URL, no trace headers; the API key never reaches S3. Bodies are built afresh for every attempt,
+ * files stream from disk with an exact `Content-Length`, and memory stays flat whatever the sizes.
+ *
+ * @example
+ * ```ts
+ * import { DeepsetClient, Upload } from "@effect-deepset/sdk"
+ * import { NodeContext, NodeHttpClient } from "@effect/platform-node"
+ * import * as Effect from "effect/Effect"
+ * import * as Layer from "effect/Layer"
+ *
+ * const program = Effect.gen(function*() {
+ *   const report = yield* Upload.paths("./docs", { recursive: true, wait: true })
+ *   console.log(`${report.uploaded} uploaded, ${report.failed} failed`)
+ * })
+ *
+ * program.pipe(
+ *   Effect.provide(Layer.mergeAll(
+ *     DeepsetClient.layerConfig().pipe(Layer.provide(NodeHttpClient.layerUndici)),
+ *     NodeContext.layer
+ *   ))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ */
+import type * as FileSystem from "@effect/platform/FileSystem"
+import type * as Path from "@effect/platform/Path"
+import type * as DateTime from "effect/DateTime"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import type * as Schedule from "effect/Schedule"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import type { DeepsetClient } from "./DeepsetClient.js"
+import * as Errors from "./Errors.js"
+import * as S3Session from "./internal/s3Session.js"
+import * as Source from "./internal/source.js"
+import * as Pipeline from "./internal/sourcePipeline.js"
+import type * as Models from "./Models.js"
+import type * as UploadErrors from "./UploadErrors.js"
+import type { UploadEvent } from "./UploadEvent.js"
+import { SessionIngestion, type UploadReport } from "./UploadReport.js"
+import * as UploadSource from "./UploadSource.js"
+
+/**
+ * How many files are sent at once unless `concurrency` says otherwise.
+ *
+ * @since 0.1.0
+ */
+export const defaultConcurrency = 8
+
+/**
+ * The most files (documents and metadata companions) one session accepts.
+ *
+ * @since 0.1.0
+ */
+export const maxFilesPerSession: number = S3Session.maxFilesPerSession
+
+/**
+ * How long waiting for ingestion lasts unless told otherwise (30 minutes).
+ *
+ * @since 0.1.0
+ */
+export const defaultIngestionTimeout: Duration.Duration = S3Session.defaultIngestionTimeout
+
+/**
+ * How often a session's status is polled while waiting, unless told otherwise: after half a second,
+ * then 1.5 times longer each time, at most every 10 seconds.
+ *
+ * @since 0.1.0
+ */
+export const defaultIngestionSchedule: Schedule.Schedule<unknown> = S3Session.defaultIngestionSchedule
+
+/**
+ * How sessions are opened and how files are sent to S3.
+ *
+ * - `workspaceName`: default the client's workspace;
+ * - `writeMode`: what happens to a name that exists already (`KEEP`, `OVERWRITE`, `FAIL`);
+ * - `s3Retry`: the retry schedule per file, fed with each failure; only transient failures (5xx,
+ *   400 `RequestTimeout`/`IncompleteBody`, 503 `SlowDown`, transport, timeout) are ever retried, and
+ *   each attempt builds its body afresh. `false`: no retries. Default: the SDK's backoff
+ *   (`Retry.make`) with four retries;
+ * - `s3Timeout`: the limit of one attempt; default 30 seconds plus one second per MiB.
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export interface SessionOptions {
+  readonly workspaceName?: string | undefined
+  readonly writeMode?: Models.KnownWriteMode | undefined
+  readonly s3Retry?: Schedule.Schedule<unknown, UploadErrors.S3AttemptError> | false | undefined
+  readonly s3Timeout?: Duration.DurationInput | undefined
+}
+
+/**
+ * How to wait for ingestion: at most `timeout` (default {@link defaultIngestionTimeout}), polling on
+ * `schedule` (default {@link defaultIngestionSchedule}).
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export interface WaitOptions {
+  readonly timeout?: Duration.DurationInput | undefined
+  readonly schedule?: Schedule.Schedule<unknown> | undefined
+}
+
+/**
+ * Options of {@link files}, {@link paths} and {@link events}.
+ *
+ * - `concurrency`: files in flight at once, default {@link defaultConcurrency};
+ * - `maxFilesPerSession`: files per session, 2 to 10 000 (default); a document's companion stays in
+ *   its session and counts toward the limit;
+ * - `wait`: after closing, wait for ingestion and report each file's state (`true`: with defaults).
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export interface Options extends SessionOptions {
+  readonly concurrency?: number | undefined
+  readonly maxFilesPerSession?: number | undefined
+  readonly wait?: boolean | WaitOptions | undefined
+}
+
+/**
+ * Options of {@link paths}: what to upload from disk, and how.
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export interface PathsOptions extends Options, UploadSource.PathsOptions {}
+
+const invalid = (operation: string, field: string, description: string) =>
+  new Errors.InvalidInputError({ operation, field, description })
+
+const settle = (operation: string, options: Options): Effect.Effect<Pipeline.Options, Errors.InvalidInputError> => {
+  const concurrency = options.concurrency ?? defaultConcurrency
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
+    return Effect.fail(invalid(operation, "concurrency", `must be a positive integer, got ${concurrency}`))
+  }
+  const maxFiles = options.maxFilesPerSession ?? maxFilesPerSession
+  if (!Number.isSafeInteger(maxFiles) || maxFiles < 2 || maxFiles > maxFilesPerSession) {
+    return Effect.fail(
+      invalid(operation, "maxFilesPerSession", `must be an integer from 2 to ${maxFilesPerSession}, got ${maxFiles}`)
+    )
+  }
+  const wait = options.wait === undefined || options.wait === false
+    ? false as const
+    : {
+      timeout: (options.wait === true ? undefined : options.wait.timeout) ?? defaultIngestionTimeout,
+      schedule: (options.wait === true ? undefined : options.wait.schedule) ?? defaultIngestionSchedule
+    }
+  return Effect.succeed({ ...options, concurrency, maxFiles, wait })
+}
+
+/**
+ * The upload as a stream of {@link UploadEvent}s, ending with `Done` and the report. Sources given as
+ * an iterable are all checked before anything is sent (a bad name or two sources stored under one name
+ * fail the stream with `InvalidSourcesError`); sources given as a `Stream` are checked one by one, and a
+ * bad one fails alone. No sources: no session is opened, and the only event is `Done`.
+ *
+ * Stopping the stream (interruption, `Stream.take`, `Stream.interruptWhen`) stops the files in flight
+ * and closes every session opened; `UploadReport.collector` folds the events seen into a report of
+ * what was done.
+ *
+ * @example
+ * ```ts
+ * import { Upload, UploadEvent } from "@effect-deepset/sdk"
+ * import * as Console from "effect/Console"
+ * import * as Stream from "effect/Stream"
+ *
+ * const progress = Upload.events([{ name: "a.txt", body: "hello" }], { wait: true }).pipe(
+ *   Stream.filter(UploadEvent.UploadEvent.$is("FileUploaded")),
+ *   Stream.runForEach((event) => Console.log(`${event.name}: ${event.bytes} bytes`))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category uploading
+ */
+export const events = <E = never, R = never>(
+  sources: Iterable<UploadSource.UploadSource> | Stream.Stream<UploadSource.UploadSource, E, R>,
+  options: Options = {}
+): Stream.Stream<
+  UploadEvent,
+  E | UploadErrors.InvalidSourcesError | Errors.InvalidInputError,
+  R | DeepsetClient | FileSystem.FileSystem
+> => Stream.unwrap(Effect.map(settle("Upload.events", options), (settled) => Pipeline.events(sources, settled)))
+
+/**
+ * Uploads sources and returns the report: every session (closed or not) and every file (uploaded, or
+ * failed with the reason; with `wait`, its ingestion state). Failures of single files are in the
+ * report, not in the error channel, so the counts always add up to the input.
+ *
+ * @example
+ * ```ts
+ * import { Upload, UploadSource } from "@effect-deepset/sdk"
+ *
+ * const report = Upload.files([
+ *   { name: "notes.txt", body: "hello", meta: { team: "support" } },
+ *   UploadSource.fromPath("./report.pdf")
+ * ], { writeMode: "OVERWRITE", wait: { timeout: "10 minutes" } })
+ * ```
+ *
+ * @since 0.1.0
+ * @category uploading
+ */
+export const files = <E = never, R = never>(
+  sources: Iterable<UploadSource.UploadSource> | Stream.Stream<UploadSource.UploadSource, E, R>,
+  options: Options = {}
+): Effect.Effect<
+  UploadReport,
+  E | UploadErrors.InvalidSourcesError | Errors.InvalidInputError,
+  R | DeepsetClient | FileSystem.FileSystem
+> =>
+  events(sources, options).pipe(
+    Stream.runLast,
+    Effect.flatMap(Option.match({
+      onNone: () => Effect.dieMessage("Upload.events ended without its Done event"),
+      onSome: (event) =>
+        event._tag === "Done" ? Effect.succeed(event.report) : Effect.dieMessage("Upload.events did not end with Done")
+    })),
+    Effect.withSpan("Upload.files")
+  )
+
+/**
+ * Uploads files and folders from disk (see `UploadSource.fromPaths`): companions `x.meta.json` go with
+ * their documents, and a companion without its document or two files stored under one name fail with
+ * `InvalidSourcesError` before anything is sent.
+ *
+ * @since 0.1.0
+ * @category uploading
+ */
+export const paths = (
+  paths: string | ReadonlyArray<string>,
+  options: PathsOptions = {}
+): Effect.Effect<
+  UploadReport,
+  UploadErrors.InvalidSourcesError | Errors.InvalidInputError,
+  DeepsetClient | FileSystem.FileSystem | Path.Path
+> =>
+  Effect.flatMap(
+    UploadSource.fromPaths(paths, { recursive: options.recursive, extensions: options.extensions }),
+    (sources) => files(sources, options)
+  )
+
+/**
+ * A document that reached S3 through {@link Session.send}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Sent {
+  /** The safe name it is stored under. */
+  readonly name: string
+  /** The document's size. */
+  readonly bytes: number
+  /** Whether a metadata companion was uploaded first. */
+  readonly meta: boolean
+}
+
+/**
+ * Why {@link Session.send} did not upload a source.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type SendError =
+  | UploadErrors.InvalidFileNameError
+  | UploadErrors.FileNameConflictError
+  | UploadErrors.S3AttemptError
+  | UploadErrors.SessionExpiredError
+  | UploadErrors.SessionFullError
+  | UploadErrors.SessionClosedError
+
+/**
+ * An open session (see {@link session}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Session {
+  readonly sessionId: string
+  readonly expiresAt: DateTime.Utc
+  /** The session as the API created it. */
+  readonly session: Models.UploadSession
+  /** Uploads one source: its metadata companion first, then the document. */
+  readonly send: (source: UploadSource.UploadSource) => Effect.Effect<Sent, SendError>
+  /** How many documents reached S3 so far: what ingestion will count. */
+  readonly uploaded: Effect.Effect<number>
+  /** Closes the session now, which starts ingestion; the scope's end then has nothing left to do. */
+  readonly close: Effect.Effect<void, Errors.CloseError>
+}
+
+/**
+ * Options of {@link session}: `maxFiles` is the session's limit of files (default 10 000).
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export interface OpenOptions extends SessionOptions {
+  readonly maxFiles?: number | undefined
+}
+
+/**
+ * An upload session as a scoped resource: created now, closed when the scope ends (on success, failure
+ * or interruption) unless closed before.
+ *
+ * @example
+ * ```ts
+ * import { Upload } from "@effect-deepset/sdk"
+ * import * as Effect from "effect/Effect"
+ *
+ * const program = Effect.scoped(Effect.gen(function*() {
+ *   const session = yield* Upload.session({ writeMode: "KEEP" })
+ *   yield* session.send({ name: "a.txt", body: "hello", meta: { lang: "en" } })
+ *   yield* session.close
+ *   return yield* Upload.waitForIngestion({ sessionId: session.sessionId, expected: yield* session.uploaded })
+ * }))
+ * ```
+ *
+ * @since 0.1.0
+ * @category sessions
+ */
+export const session = (
+  options: OpenOptions = {}
+): Effect.Effect<Session, Errors.CreateError, DeepsetClient | FileSystem.FileSystem | Scope.Scope> =>
+  Effect.gen(function*() {
+    const context = yield* Effect.context<DeepsetClient | FileSystem.FileSystem>()
+    const opened = yield* S3Session.open(options)
+    const registry = new Source.NameRegistry()
+    let index = 0
+    const send = (source: UploadSource.UploadSource): Effect.Effect<Sent, SendError> =>
+      Effect.suspend((): Effect.Effect<Sent, SendError> => {
+        const prepared = Source.prepare(source, index++)
+        if (Either.isLeft(prepared)) return Effect.fail(prepared.left)
+        const conflict = registry.claim(prepared.right)
+        if (conflict !== undefined) return Effect.fail(conflict)
+        return opened.send(prepared.right).pipe(
+          Effect.mapBoth({
+            onFailure: ({ error }) => error,
+            onSuccess: ({ bytes, meta }): Sent => ({ name: prepared.right.name, bytes, meta })
+          }),
+          Effect.provide(context)
+        )
+      })
+    return {
+      sessionId: opened.sessionId,
+      expiresAt: opened.session.expiresAt,
+      session: opened.session,
+      send,
+      uploaded: Effect.sync(opened.uploaded),
+      close: Effect.provide(opened.close, context)
+    } satisfies Session
+  }).pipe(Effect.withSpan("Upload.session"))
+
+/**
+ * What {@link waitForIngestion} needs: the session, and how many of its documents reached S3.
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export interface IngestionOptions extends WaitOptions {
+  readonly workspaceName?: string | undefined
+  readonly sessionId: string
+  /** The documents that reached S3 (not the ones attempted; companions do not count). */
+  readonly expected: number
+}
+
+/**
+ * The ingestion counts of every poll of a closed session, until finished plus failed reaches
+ * `expected`; fails with `IngestionTimeoutError` (holding the last counts) when `timeout` passes first.
+ *
+ * @since 0.1.0
+ * @category ingestion
+ */
+export const ingestionProgress = (
+  options: IngestionOptions
+): Stream.Stream<SessionIngestion, UploadErrors.IngestionTimeoutError | Errors.GetStatusError, DeepsetClient> =>
+  Stream.map(S3Session.ingestion(options), (counts) => new SessionIngestion(counts))
+
+/**
+ * Waits until a closed session's documents are ingested: polls `getStatus` on a schedule until finished
+ * plus failed reaches `expected`, the number of documents that reached S3. Fails with
+ * `IngestionTimeoutError`, holding the last counts, when `timeout` passes first.
+ *
+ * @since 0.1.0
+ * @category ingestion
+ */
+export const waitForIngestion = (
+  options: IngestionOptions
+): Effect.Effect<SessionIngestion, UploadErrors.IngestionTimeoutError | Errors.GetStatusError, DeepsetClient> =>
+  ingestionProgress(options).pipe(
+    Stream.runLast,
+    Effect.map(Option.getOrElse(() => new SessionIngestion({ expected: options.expected, finished: 0, failed: 0 }))),
+    Effect.withSpan("Upload.waitForIngestion", { attributes: { "deepset.session_id": options.sessionId } })
+  )

@@ -1,0 +1,112 @@
+/**
+ * The progress of an upload, as the events of `Upload.events`: sessions opened and closed, each file
+ * uploaded or failed, ingestion progress, and finally the report. Folding the events with
+ * `UploadReport.collector` gives the same report as the `Done` event, also when a run was cut short.
+ *
+ * @since 0.1.0
+ */
+import * as Data from "effect/Data"
+import type * as DateTime from "effect/DateTime"
+import type * as Errors from "./Errors.js"
+import type * as Models from "./Models.js"
+import type { IngestionTimeoutError } from "./UploadErrors.js"
+import type * as UploadErrors from "./UploadErrors.js"
+import type { UploadReport } from "./UploadReport.js"
+
+/**
+ * One step of an upload.
+ *
+ * - `SessionOpened`: a session was created; files go to it until it is full.
+ * - `FileUploaded`: a document (and its metadata companion, if it has one) reached S3.
+ * - `FileFailed`: a document did not reach S3; `error` says why. `metaUploaded` tells whether its
+ *   companion was stored before the document failed (companions go first, so a document never lands
+ *   without its metadata).
+ * - `SessionClosed`: the session was closed (ingestion starts), or closing failed (`error`).
+ * - `IngestionProgress`: counts from polling a closed session's status.
+ * - `IngestionFailed`: waiting for a session's ingestion ended without an answer (timeout, API error).
+ * - `FileIngested`: a file's final ingestion state, after waiting.
+ * - `Done`: the last event, with the report.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type UploadEvent = Data.TaggedEnum<{
+  SessionOpened: {
+    readonly sessionId: string
+    readonly expiresAt: DateTime.Utc
+  }
+  FileUploaded: {
+    /** The source's position in the input. */
+    readonly index: number
+    /** The name as given. */
+    readonly input: string
+    /** The safe name it is stored under. */
+    readonly name: string
+    readonly sessionId: string
+    /** The document's size; its companion is not counted. */
+    readonly bytes: number
+    /** Whether a metadata companion was uploaded with it. */
+    readonly meta: boolean
+  }
+  FileFailed: {
+    readonly index: number
+    readonly input: string
+    /** The safe name, or the input name when it has no safe form. */
+    readonly name: string
+    /** The session it was meant for; absent when none could be opened for it. */
+    readonly sessionId: string | undefined
+    readonly error: UploadErrors.FileError
+    readonly metaUploaded: boolean
+  }
+  SessionClosed: {
+    readonly sessionId: string
+    /** Sources that went to this session, uploaded or failed. */
+    readonly files: number
+    /** Documents of this session that reached S3. */
+    readonly uploaded: number
+    readonly error: Errors.CloseError | undefined
+  }
+  IngestionProgress: {
+    readonly sessionId: string
+    readonly expected: number
+    readonly finished: number
+    readonly failed: number
+  }
+  IngestionFailed: {
+    readonly sessionId: string
+    readonly error: IngestionTimeoutError | Errors.GetStatusError | Errors.GetFilesError
+  }
+  FileIngested: {
+    readonly sessionId: string
+    readonly name: string
+    readonly status: Models.IngestionStatus
+    readonly reason: Models.IngestionStatusReason | undefined
+  }
+  Done: {
+    readonly report: UploadReport
+  }
+}>
+
+/**
+ * Constructors, guards and `$match` for {@link UploadEvent}.
+ *
+ * @example
+ * ```ts
+ * import { UploadEvent } from "@effect-deepset/sdk"
+ *
+ * const describe = UploadEvent.UploadEvent.$match({
+ *   SessionOpened: (e) => `opened ${e.sessionId}`,
+ *   FileUploaded: (e) => `uploaded ${e.name} (${e.bytes} bytes)`,
+ *   FileFailed: (e) => `failed ${e.name}: ${e.error.message}`,
+ *   SessionClosed: (e) => `closed ${e.sessionId}`,
+ *   IngestionProgress: (e) => `${e.finished + e.failed}/${e.expected} ingested`,
+ *   IngestionFailed: (e) => e.error.message,
+ *   FileIngested: (e) => `${e.name}: ${e.status}`,
+ *   Done: (e) => `done: ${e.report.uploaded} uploaded, ${e.report.failed} failed`
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const UploadEvent = Data.taggedEnum<UploadEvent>()

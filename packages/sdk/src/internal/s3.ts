@@ -1,0 +1,137 @@
+/**
+ * One object sent to S3 through a presigned POST: a body built afresh on every attempt, a per-attempt
+ * timeout, S3's XML errors made typed, and retries only for what is worth repeating.
+ *
+ * @internal
+ */
+import type * as FileSystem from "@effect/platform/FileSystem"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
+import * as Errors from "../Errors.js"
+import * as Retry from "../Retry.js"
+import { type S3AttemptError, S3Error } from "../UploadErrors.js"
+import * as Multipart from "./multipart.js"
+import * as Responses from "./responses.js"
+import * as S3Xml from "./s3Xml.js"
+import * as Source from "./source.js"
+
+/** What one attempt to send an object can fail with. */
+export type AttemptError = S3AttemptError
+
+/**
+ * Whether a failed attempt is worth repeating: S3's transient refusals, transport failures and timeouts.
+ * A source that could not be read, or S3's final refusals (`AccessDenied`, `EntityTooLarge`,
+ * `InvalidArgument`), would fail the same way again.
+ */
+export const isTransient = (error: AttemptError): boolean => {
+  switch (error._tag) {
+    case "S3Error":
+      return S3Xml.isTransient(error.status, error.code)
+    case "TransportError":
+      return error.reason === "Transport"
+    case "TimeoutError":
+      return true
+    case "SourceReadError":
+      return false
+  }
+}
+
+/** The default S3 retry policy: the SDK's backoff shape, for S3's transient failures. */
+export const defaultRetry: Schedule.Schedule<Duration.Duration, AttemptError> = Retry.make({ isTransient })
+
+/**
+ * The default time one attempt may take: half a minute, plus a second per MiB of body, so that a 1 GiB
+ * file needs no more than about 1 MiB/s, and a hung connection is given up on.
+ */
+export const defaultTimeout = (size: number): Duration.Duration => Duration.seconds(30 + Math.ceil(size / 1_048_576))
+
+// S3's own error bodies are a few hundred bytes; a longer body is cut, it is not S3's XML anyway.
+const ERROR_BODY_BYTES = 8 * 1024
+
+/** The presigned POST of one session, with its form encoded once. */
+export interface Target {
+  readonly client: HttpClient.HttpClient
+  readonly url: string
+  readonly request: HttpClientRequest.HttpClientRequest
+  readonly form: Multipart.Form
+  /** Applied to every failure; only transient ones are ever retried, whatever the schedule says. */
+  readonly retry: Schedule.Schedule<unknown, AttemptError> | undefined
+  readonly timeout: (size: number) => Duration.Duration
+  readonly redact: Responses.Redact
+}
+
+/** Makes a target from a session's presigned POST. */
+export const target = (options: {
+  readonly client: HttpClient.HttpClient
+  readonly url: string
+  readonly fields: Readonly<Record<string, string>>
+  readonly retry: Schedule.Schedule<unknown, AttemptError> | false | undefined
+  readonly timeout: Duration.DurationInput | undefined
+  readonly redact: Responses.Redact
+}): Target => {
+  const fixed = options.timeout === undefined ? undefined : Duration.decode(options.timeout)
+  return {
+    client: options.client,
+    url: options.url,
+    request: HttpClientRequest.post(options.url),
+    form: Multipart.make(options.fields),
+    retry: options.retry === false
+      ? undefined
+      : Schedule.whileInput(options.retry ?? defaultRetry, isTransient),
+    timeout: fixed === undefined ? defaultTimeout : () => fixed,
+    redact: options.redact
+  }
+}
+
+const exchange = (
+  target: Target,
+  name: string,
+  body: Source.AttemptBody
+): Effect.Effect<number, AttemptError> =>
+  Effect.gen(function*() {
+    const response = yield* target.client.execute(HttpClientRequest.setBody(target.request, body.body)).pipe(
+      Effect.catchTags({
+        RequestError: (error) => Effect.fail(body.failure() ?? Responses.transport(error, target.redact)),
+        ResponseError: (error) => Effect.fail(Responses.bodyTransport(error, target.redact))
+      })
+    )
+    if (response.status >= 200 && response.status < 300) {
+      // Reading the (empty or tiny) body hands the connection back to the pool at once.
+      yield* Effect.ignore(response.arrayBuffer)
+      return body.size
+    }
+    const { text } = yield* Responses.readBounded(response, ERROR_BODY_BYTES, target.redact)
+    const { code, detail } = S3Xml.parseError(text)
+    return yield* Effect.fail(new S3Error({ status: response.status, code, detail, fileName: name, url: target.url }))
+  })
+
+// The timeout covers the whole exchange, the answer's body included, but not opening the source.
+const attempt = (
+  target: Target,
+  envelope: Multipart.Envelope,
+  name: string,
+  content: Source.Content
+): Effect.Effect<number, AttemptError, FileSystem.FileSystem> =>
+  Effect.scoped(Effect.flatMap(Source.attemptBody(envelope, name, content), (body) => {
+    const timeout = target.timeout(body.size)
+    return Effect.timeoutFail(exchange(target, name, body), {
+      duration: timeout,
+      onTimeout: () => new Errors.TimeoutError({ method: "POST", url: target.url, timeout })
+    })
+  }))
+
+/**
+ * Sends one object; succeeds with the number of content bytes sent. Every attempt opens the source again,
+ * so a retried file is never sent with an empty or half-read body.
+ */
+export const send = (
+  target: Target,
+  name: string,
+  content: Source.Content
+): Effect.Effect<number, AttemptError, FileSystem.FileSystem> => {
+  const once = attempt(target, Multipart.envelope(target.form, name), name, content)
+  return target.retry === undefined ? once : Effect.retry(once, target.retry)
+}

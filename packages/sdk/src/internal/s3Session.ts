@@ -1,0 +1,215 @@
+/**
+ * An open upload session as a resource: created, handed its presigned POST, sent files to (metadata
+ * companion first, then the document), and closed exactly once, by the caller or by its finalizer.
+ *
+ * @internal
+ */
+import type * as FileSystem from "@effect/platform/FileSystem"
+import * as Clock from "effect/Clock"
+import * as DateTime from "effect/DateTime"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import { DeepsetClient } from "../DeepsetClient.js"
+import type * as Errors from "../Errors.js"
+import type * as Models from "../Models.js"
+import { IngestionTimeoutError, SessionClosedError, SessionExpiredError, SessionFullError } from "../UploadErrors.js"
+import * as UploadSessions from "../UploadSessions.js"
+import * as FileName from "./fileName.js"
+import * as S3 from "./s3.js"
+import type * as Source from "./source.js"
+
+/** The files one session accepts (API.md). */
+export const maxFilesPerSession = 10_000
+
+const ATTR_SESSION_ID = "deepset.session_id"
+const ATTR_FILE = "deepset.file_name"
+
+/** How a session is opened and how its files are sent. */
+export interface Options {
+  readonly workspaceName?: string | undefined
+  readonly writeMode?: Models.KnownWriteMode | undefined
+  readonly s3Retry?: Schedule.Schedule<unknown, S3.AttemptError> | false | undefined
+  readonly s3Timeout?: Duration.DurationInput | undefined
+  readonly maxFiles?: number | undefined
+}
+
+/** Why a file did not reach S3 through an open session. */
+export type SendError = S3.AttemptError | SessionExpiredError | SessionFullError | SessionClosedError
+
+/** A document that reached S3. */
+export interface Sent {
+  readonly bytes: number
+  readonly meta: boolean
+}
+
+/** A document that did not reach S3, and whether its companion did. */
+export interface NotSent {
+  readonly error: SendError
+  readonly metaUploaded: boolean
+}
+
+/** An open session. Its counters are plain fields: fibers only interleave at yields, never inside a sync step. */
+export interface Open {
+  readonly session: Models.UploadSession
+  readonly sessionId: string
+  /** Sends a prepared source: its companion, then the document. */
+  readonly send: (source: Source.Prepared) => Effect.Effect<Sent, NotSent, FileSystem.FileSystem>
+  /** Documents that reached S3 so far. */
+  readonly uploaded: () => number
+  /** Objects (documents and companions) stored or being stored. */
+  readonly objects: () => number
+  /** Closes the session once; later calls share the first call's result. */
+  readonly close: Effect.Effect<void, Errors.CloseError, DeepsetClient>
+  readonly isClosing: () => boolean
+}
+
+const expiredAt = (session: Models.UploadSession, name: string) =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) =>
+    now >= DateTime.toEpochMillis(session.expiresAt)
+      ? Effect.fail(
+        new SessionExpiredError({ sessionId: session.sessionId, expiresAt: session.expiresAt, fileName: name })
+      )
+      : Effect.void)
+
+/**
+ * Opens a session in the current scope; the scope's end closes it if nobody did before, whether the
+ * work succeeded, failed or was interrupted.
+ */
+export const open = (
+  options: Options
+): Effect.Effect<Open, Errors.CreateError, DeepsetClient | Scope.Scope> =>
+  Effect.gen(function*() {
+    const client = yield* DeepsetClient
+    const limit = options.maxFiles ?? maxFilesPerSession
+    const { workspaceName } = options
+    let closing = false
+    const session = yield* Effect.acquireRelease(
+      UploadSessions.create({ workspaceName, writeMode: options.writeMode }),
+      (session) =>
+        closing ? Effect.void : Effect.ignore(UploadSessions.close({ workspaceName, sessionId: session.sessionId }))
+    )
+    const sessionId = session.sessionId
+    const close = yield* Effect.cached(
+      // Once started, a close runs to its end: an interrupted close could leave the session open for a day.
+      Effect.uninterruptible(Effect.suspend(() => {
+        closing = true
+        return UploadSessions.close({ workspaceName, sessionId })
+      }))
+    )
+    const target = S3.target({
+      client: client.transfer,
+      url: session.awsPrefixedRequestConfig.url,
+      fields: session.awsPrefixedRequestConfig.fields,
+      retry: options.s3Retry,
+      timeout: options.s3Timeout,
+      redact: client.redact
+    })
+    let reserved = 0
+    let uploaded = 0
+
+    // A 403 after the session's expiry is S3 refusing the expired policy: say so in the session's terms.
+    const sendObject = (name: string, content: Source.Content) =>
+      Effect.zipRight(
+        expiredAt(session, name),
+        Effect.catchTag(S3.send(target, name, content), "S3Error", (error) =>
+          error.status === 403
+            ? Effect.zipRight(expiredAt(session, name), Effect.fail(error))
+            : Effect.fail(error))
+      )
+
+    const send = (source: Source.Prepared): Effect.Effect<Sent, NotSent, FileSystem.FileSystem> =>
+      Effect.suspend((): Effect.Effect<Sent, NotSent, FileSystem.FileSystem> => {
+        const slots = source.meta === undefined ? 1 : 2
+        if (closing) {
+          return Effect.fail({
+            error: new SessionClosedError({ sessionId, fileName: source.name }),
+            metaUploaded: false
+          })
+        }
+        if (reserved + slots > limit) {
+          return Effect.fail({
+            error: new SessionFullError({ sessionId, limit, fileName: source.name }),
+            metaUploaded: false
+          })
+        }
+        reserved += slots
+        const document = Effect.mapError(sendObject(source.name, source.content), (error) => {
+          reserved -= 1
+          return { error, metaUploaded: source.meta !== undefined }
+        })
+        const companion = source.meta === undefined
+          ? Effect.void
+          : Effect.mapError(sendObject(FileName.metaName(source.name), source.meta), (error) => {
+            reserved -= 2
+            return { error, metaUploaded: false }
+          })
+        return Effect.zipRight(
+          companion,
+          Effect.map(document, (bytes) => {
+            uploaded++
+            return { bytes, meta: source.meta !== undefined }
+          })
+        ).pipe(
+          Effect.withSpan("Upload.send", { attributes: { [ATTR_SESSION_ID]: sessionId, [ATTR_FILE]: source.name } })
+        )
+      })
+
+    return {
+      session,
+      sessionId,
+      send,
+      uploaded: () => uploaded,
+      objects: () => reserved,
+      close,
+      isClosing: () => closing
+    } satisfies Open
+  })
+
+/** How long `Upload.waitForIngestion` waits unless told otherwise. */
+export const defaultIngestionTimeout: Duration.Duration = Duration.minutes(30)
+
+/** How often a session's status is polled unless told otherwise: from half a second, growing to every 10 seconds. */
+export const defaultIngestionSchedule: Schedule.Schedule<unknown> = Schedule.exponential("500 millis", 1.5).pipe(
+  Schedule.union(Schedule.spaced("10 seconds"))
+)
+
+/** What waiting for ingestion needs. */
+export interface IngestionOptions {
+  readonly workspaceName?: string | undefined
+  readonly sessionId: string
+  readonly expected: number
+  readonly timeout?: Duration.DurationInput | undefined
+  readonly schedule?: Schedule.Schedule<unknown, unknown> | undefined
+}
+
+/** Ingestion counts of one poll. */
+export interface Counts {
+  readonly expected: number
+  readonly finished: number
+  readonly failed: number
+}
+
+/**
+ * The counts of every poll of a session's status, ending with the first whose finished and failed files
+ * reach `expected`; failing with the last counts seen when `timeout` passes first.
+ */
+export const ingestion = (
+  options: IngestionOptions
+): Stream.Stream<Counts, IngestionTimeoutError | Errors.GetStatusError, DeepsetClient> =>
+  Stream.suspend(() => {
+    const { expected, sessionId, workspaceName } = options
+    const timeout = Duration.decode(options.timeout ?? defaultIngestionTimeout)
+    let last: Counts = { expected, finished: 0, failed: 0 }
+    const poll = Effect.map(UploadSessions.getStatus({ workspaceName, sessionId }), (detail): Counts => {
+      last = { expected, finished: detail.ingestionStatus.finishedFiles, failed: detail.ingestionStatus.failedFiles }
+      return last
+    })
+    const timedOut = Effect.suspend(() => Effect.fail(new IngestionTimeoutError({ sessionId, timeout, ...last })))
+    return Stream.repeatEffectWithSchedule(poll, options.schedule ?? defaultIngestionSchedule).pipe(
+      Stream.takeUntil((counts) => counts.finished + counts.failed >= expected),
+      Stream.interruptWhen(Effect.zipRight(Effect.sleep(timeout), timedOut))
+    )
+  })
