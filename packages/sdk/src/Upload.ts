@@ -297,8 +297,13 @@ export interface Session {
   readonly session: Models.UploadSession
   /** Uploads one source: its metadata companion first, then the document. */
   readonly send: (source: UploadSource.UploadSource) => Effect.Effect<Sent, SendError>
-  /** How many documents reached S3 so far: what ingestion will count. */
+  /** How many documents reached S3 so far. */
   readonly uploaded: Effect.Effect<number>
+  /**
+   * What ingestion will count once closed, the `expected` of {@link waitForIngestion}: the documents
+   * that reached S3, plus companions stored without their document (which fail as `FILE_NOT_FOUND`).
+   */
+  readonly expected: Effect.Effect<number>
   /** Closes the session now, which starts ingestion; the scope's end then has nothing left to do. */
   readonly close: Effect.Effect<void, Errors.CloseError>
 }
@@ -326,7 +331,7 @@ export interface OpenOptions extends SessionOptions {
  *   const session = yield* Upload.session({ writeMode: "KEEP" })
  *   yield* session.send({ name: "a.txt", body: "hello", meta: { lang: "en" } })
  *   yield* session.close
- *   return yield* Upload.waitForIngestion({ sessionId: session.sessionId, expected: yield* session.uploaded })
+ *   return yield* Upload.waitForIngestion({ sessionId: session.sessionId, expected: yield* session.expected })
  * }))
  * ```
  *
@@ -361,6 +366,7 @@ export const session = (
       session: opened.session,
       send,
       uploaded: Effect.sync(opened.uploaded),
+      expected: Effect.sync(opened.expected),
       close: Effect.provide(opened.close, context)
     } satisfies Session
   }).pipe(Effect.withSpan("Upload.session"))
@@ -374,7 +380,7 @@ export const session = (
 export interface IngestionOptions extends WaitOptions {
   readonly workspaceName?: string | undefined
   readonly sessionId: string
-  /** The documents that reached S3 (not the ones attempted; companions do not count). */
+  /** What ingestion will count: the documents that reached S3, not the ones attempted (see `Session.expected`). */
   readonly expected: number
 }
 

@@ -59,6 +59,11 @@ export interface Open {
   readonly send: (source: Source.Prepared) => Effect.Effect<Sent, NotSent, FileSystem.FileSystem>
   /** Documents that reached S3 so far. */
   readonly uploaded: () => number
+  /**
+   * What ingestion will count once the session is closed: the documents that reached S3, plus the
+   * companions that reached S3 without their document (listed as failed, `FILE_NOT_FOUND`).
+   */
+  readonly expected: () => number
   /** Objects (documents and companions) stored or being stored. */
   readonly objects: () => number
   /** Closes the session once; later calls share the first call's result. */
@@ -109,6 +114,7 @@ export const open = (
     })
     let reserved = 0
     let uploaded = 0
+    let orphans = 0
 
     // A 403 after the session's expiry is S3 refusing the expired policy: say so in the session's terms.
     const sendObject = (name: string, content: Source.Content) =>
@@ -138,6 +144,7 @@ export const open = (
         reserved += slots
         const document = Effect.mapError(sendObject(source.name, source.content), (error) => {
           reserved -= 1
+          if (source.meta !== undefined) orphans++
           return { error, metaUploaded: source.meta !== undefined }
         })
         const companion = source.meta === undefined
@@ -162,6 +169,7 @@ export const open = (
       sessionId,
       send,
       uploaded: () => uploaded,
+      expected: () => uploaded + orphans,
       objects: () => reserved,
       close,
       isClosing: () => closing

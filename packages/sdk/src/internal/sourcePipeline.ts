@@ -268,9 +268,9 @@ const wait = (
   const { workspaceName } = options
   return Stream.mergeAll(
     slots.flatMap(({ opened, closed }) => {
-      if (opened === undefined || !closed || opened.uploaded() === 0) return []
+      if (opened === undefined || !closed || opened.expected() === 0) return []
       const sessionId = opened.sessionId
-      const progress = S3Session.ingestion({ workspaceName, sessionId, expected: opened.uploaded(), timeout, schedule })
+      const progress = S3Session.ingestion({ workspaceName, sessionId, expected: opened.expected(), timeout, schedule })
         .pipe(
           Stream.map((counts) => UploadEvent.IngestionProgress({ sessionId, ...counts }))
         )

@@ -1,0 +1,26 @@
+/**
+ * The SDK against the emulator over loopback: an emulator per test, a client configured for it, and the
+ * platform services uploads need.
+ */
+import { Emulator } from "@effect-deepset/emulator"
+import { DeepsetClient } from "@effect-deepset/sdk"
+import { NodeContext, NodeHttpClient } from "@effect/platform-node"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+
+export const workspace = "default"
+
+/** A client for the emulator in context. */
+export const ClientLive = Layer.unwrapEffect(Effect.map(Emulator.Emulator, (emulator) =>
+  DeepsetClient.layer({
+    apiKey: Redacted.make(emulator.apiKey),
+    baseUrl: emulator.apiUrl,
+    workspace,
+    timeout: "20 seconds"
+  })
+)).pipe(Layer.provide(NodeHttpClient.layerUndici))
+
+/** Emulator, client and platform services, for `it.layer` or `Effect.provide`. */
+export const layer = (options?: Emulator.Options) =>
+  Layer.mergeAll(ClientLive, NodeContext.layer).pipe(Layer.provideMerge(Emulator.layerTest(options)))
