@@ -4,9 +4,9 @@
  *
  * @since 0.1.0
  */
-import * as FileSystem from "@effect/platform/FileSystem"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as FileSystem from "@effect/platform/FileSystem"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -139,7 +139,10 @@ const resolve = Effect.fnUntraced(function*(options: Options) {
   if (!Number.isInteger(maxFilesPerSession) || maxFilesPerSession < 1) {
     return yield* invalid("maxFilesPerSession must be a positive integer")
   }
-  const durations = { ingestionDelay: options.ingestionDelay ?? "50 millis", sessionTtl: options.sessionTtl ?? "24 hours" }
+  const durations = {
+    ingestionDelay: options.ingestionDelay ?? "50 millis",
+    sessionTtl: options.sessionTtl ?? "24 hours"
+  }
   const millis: Record<keyof typeof durations, number> = { ingestionDelay: 0, sessionTtl: 0 }
   for (const name of ["ingestionDelay", "sessionTtl"] as const) {
     const decoded = Duration.decodeUnknown(durations[name])
@@ -150,7 +153,9 @@ const resolve = Effect.fnUntraced(function*(options: Options) {
   }
   if (millis.sessionTtl <= 0) return yield* invalid("sessionTtl must be positive")
   const maxFileSize = options.maxFileSize ?? 5 * 1024 ** 3
-  if (!Number.isInteger(maxFileSize) || maxFileSize < 0) return yield* invalid("maxFileSize must be a whole number of bytes")
+  if (!Number.isInteger(maxFileSize) || maxFileSize < 0) {
+    return yield* invalid("maxFileSize must be a whole number of bytes")
+  }
   const seed = options.seed ?? (yield* Random.nextIntBetween(0, 2 ** 31))
   if (!Number.isSafeInteger(seed)) return yield* invalid("seed must be an integer")
   return {

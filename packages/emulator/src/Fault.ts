@@ -300,8 +300,11 @@ export const parseDuration = (input: string): Option.Option<Duration.Duration> =
   const short = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(input.trim())
   if (short !== null) {
     const value = Number(short[1])
-    const unitMillis = short[2] === "ms" ? 1 : short[2] === "s" ? 1000 : short[2] === "m" ? 60_000 :
-      short[2] === "h" ? 3_600_000 : 86_400_000
+    const unitMillis = short[2] === "ms" ? 1 : short[2] === "s" ? 1000 : short[2] === "m" ?
+      60_000 :
+      short[2] === "h"
+      ? 3_600_000
+      : 86_400_000
     return Option.some(Duration.millis(value * unitMillis))
   }
   return Duration.decodeUnknown(input.trim())
@@ -379,7 +382,7 @@ const faultFromKind = (kind: string, arg: string | undefined): Either.Either<Fau
  * @since 0.1.0
  */
 export const parse = (spec: string): Either.Either<Rule, string> => {
-  const head = /^([A-Za-z*]+)(?:\(([^)]*)\))?:(.+)$/.exec(spec.trim())
+  const head = /^([A-Za-z0-9*]+)(?:\(([^)]*)\))?:(.+)$/.exec(spec.trim())
   if (head === null) return Either.left(`cannot read the fault "${spec}": expected route[(glob)]:kind[:arg][@rate|xN]`)
   const route = routes.find((r) => r === head[1])
   if (route === undefined) return Either.left(`unknown route "${head[1]}" (expected ${routes.join(", ")})`)

@@ -4,7 +4,9 @@ import { Emulator } from "../src/index.js"
 import { api, closeSession, createSession, json, listSessions, sessionsPath } from "./helpers.js"
 
 interface Detail {
-  readonly detail: ReadonlyArray<{ readonly loc: ReadonlyArray<string | number>; readonly msg: string; readonly type: string }>
+  readonly detail: ReadonlyArray<
+    { readonly loc: ReadonlyArray<string | number>; readonly msg: string; readonly type: string }
+  >
 }
 
 const start = Emulator.start({ seed: 1, ingestionDelay: 0 })
@@ -206,7 +208,9 @@ describe("request validation", () => {
   it.scoped("the limits' edges are accepted, and is_expired reads booleans as pydantic does", () =>
     Effect.gen(function*() {
       const emulator = yield* start
-      for (const query of ["limit=1", "limit=100", "page_number=1", "is_expired=false", "is_expired=1", "is_expired=TRUE"]) {
+      for (
+        const query of ["limit=1", "limit=100", "page_number=1", "is_expired=false", "is_expired=1", "is_expired=TRUE"]
+      ) {
         assert.strictEqual((yield* api(emulator, sessionsPath("default"), { query })).status, 200, query)
       }
     }))

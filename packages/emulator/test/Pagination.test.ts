@@ -166,7 +166,14 @@ describe("listing files", () => {
       assert.isFalse(nextFailed.has_more)
       // a cursor may name a file the filter leaves out
       const finishedAfter = yield* listFiles(emulator, session.session_id, `ingestion_status=FINISHED&after=${ids[3]}`)
-      assert.deepStrictEqual(finishedAfter.data.map((f) => f.name), ["doc-04.txt", "doc-05.txt", "doc-07.txt", "doc-08.txt", "doc-10.txt", "doc-11.txt"])
+      assert.deepStrictEqual(finishedAfter.data.map((f) => f.name), [
+        "doc-04.txt",
+        "doc-05.txt",
+        "doc-07.txt",
+        "doc-08.txt",
+        "doc-10.txt",
+        "doc-11.txt"
+      ])
       const before = yield* listFiles(emulator, session.session_id, `before=${ids[11]}&limit=3`)
       assert.deepStrictEqual(before.data.map((f) => f.name), names.slice(8, 11))
       assert.isTrue(before.has_more)

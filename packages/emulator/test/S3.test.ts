@@ -4,7 +4,7 @@ import * as TestClock from "effect/TestClock"
 import { createHash } from "node:crypto"
 import * as NodeFs from "node:fs"
 import { Emulator } from "../src/index.js"
-import { closeSession, createSession, type CreatedSession, request, s3Code, upload, uploadForm } from "./helpers.js"
+import { closeSession, type CreatedSession, createSession, request, s3Code, upload, uploadForm } from "./helpers.js"
 
 const start = (options: Emulator.Options = {}) => Emulator.start({ seed: 11, ingestionDelay: 0, ...options })
 
@@ -24,7 +24,10 @@ describe("the S3 presigned POST endpoint", () => {
       assert.strictEqual(reply.headers.get("etag"), `"${createHash("md5").update("hello world").digest("hex")}"`)
       const [object] = yield* emulator.objects(session.session_id)
       assert.strictEqual(object?.filename, "report.txt")
-      assert.strictEqual(object?.key, session.aws_prefixed_request_config.fields.key.replace("${filename}", "report.txt"))
+      assert.strictEqual(
+        object?.key,
+        session.aws_prefixed_request_config.fields.key.replace("${filename}", "report.txt")
+      )
       assert.strictEqual(object?.size, 11)
       assert.strictEqual(object?.sha256, createHash("sha256").update("hello world").digest("hex"))
       assert.strictEqual(NodeFs.readFileSync(object!.path, "utf8"), "hello world")

@@ -11,7 +11,7 @@ export interface Reply {
   readonly text: string
 }
 
-export const json = <A = unknown>(reply: Reply): A => JSON.parse(reply.text) as A
+export const json = <A = unknown>(reply: { readonly text: string }): A => JSON.parse(reply.text) as A
 
 export const request = (url: string, init?: RequestInit): Effect.Effect<Reply> =>
   Effect.promise(async () => {
@@ -38,8 +38,7 @@ export interface ApiOptions {
   readonly query?: string
 }
 
-export const sessionsPath = (workspace: string) =>
-  `/api/v1/workspaces/${encodeURIComponent(workspace)}/upload_sessions`
+export const sessionsPath = (workspace: string) => `/api/v1/workspaces/${encodeURIComponent(workspace)}/upload_sessions`
 
 export const api = (emulator: Emulator.Handle, path: string, options: ApiOptions = {}) => {
   const headers: Record<string, string> = { accept: "application/json" }
@@ -93,7 +92,7 @@ export interface UploadOptions {
 export const uploadForm = (
   session: CreatedSession,
   name: string,
-  content: string | Uint8Array,
+  content: string | Uint8Array<ArrayBuffer>,
   options: UploadOptions = {}
 ): FormData => {
   const form = new FormData()
@@ -109,7 +108,7 @@ export const uploadForm = (
 export const upload = (
   session: CreatedSession,
   name: string,
-  content: string | Uint8Array,
+  content: string | Uint8Array<ArrayBuffer>,
   options: UploadOptions = {}
 ) =>
   request(options.url ?? session.aws_prefixed_request_config.url, {

@@ -1,7 +1,7 @@
+import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
-import * as Clock from "effect/Clock"
+import type * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Fault from "../Fault.js"
@@ -31,7 +31,9 @@ const httpDate = (now: number, seconds: number): string =>
 const serverError = (status: 500 | 502 | 503 | 504, style: Style, requestId: string) => {
   if (style === "xml") {
     const code = status === 503 ? "ServiceUnavailable" : "InternalError"
-    const message = status === 503 ? "Please reduce your request rate." : "We encountered an internal error. Please try again."
+    const message = status === 503
+      ? "Please reduce your request rate."
+      : "We encountered an internal error. Please try again."
     return Respond.s3Error(s3ErrorBody(status, code, message), requestId)
   }
   switch (status) {
@@ -84,7 +86,9 @@ export const before = (
         requestId
       ))
     case "SlowDown":
-      return Effect.succeed(Respond.s3Error(s3ErrorBody(503, "SlowDown", "Please reduce your request rate."), requestId))
+      return Effect.succeed(
+        Respond.s3Error(s3ErrorBody(503, "SlowDown", "Please reduce your request rate."), requestId)
+      )
     case "Delay":
       return Effect.as(clock.sleep(Duration.millis(fault.millis)), undefined)
     default:
@@ -92,7 +96,8 @@ export const before = (
   }
 }
 
-const socketOf = (request: HttpServerRequest.HttpServerRequest) => NodeHttpServerRequest.toServerResponse(request).socket
+const socketOf = (request: HttpServerRequest.HttpServerRequest) =>
+  NodeHttpServerRequest.toServerResponse(request).socket
 
 /**
  * Resets the connection (a TCP RST where the platform allows it) and waits for the server to
@@ -134,7 +139,7 @@ const truncate = (response: HttpServerResponse.HttpServerResponse) =>
   })
 
 /** A body that starts like the real one and stops being JSON halfway through. */
-const malformed = '{"session_id": "0b7a0a5e-emulator", "data": [{"name": "broken.txt", "ingestion_status": '
+const malformed = "{\"session_id\": \"0b7a0a5e-emulator\", \"data\": [{\"name\": \"broken.txt\", \"ingestion_status\": "
 
 const wrongShape = { unexpected: true, session_id: 12345, data: "not-a-list", has_more: "maybe", total: null }
 

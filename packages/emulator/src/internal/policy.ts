@@ -150,7 +150,9 @@ export const verify = (
   }
   const expiration = Date.parse(String(document.expiration))
   if (Number.isNaN(expiration)) return Either.left(invalidPolicy("Invalid 'expiration' value."))
-  if (now >= expiration) return Either.left(s3Error(403, "AccessDenied", "Invalid according to Policy: Policy expired."))
+  if (now >= expiration) {
+    return Either.left(s3Error(403, "AccessDenied", "Invalid according to Policy: Policy expired."))
+  }
   if (!Array.isArray(document.conditions)) return Either.left(invalidPolicy("Invalid 'conditions' value."))
   const conditions: ReadonlyArray<unknown> = document.conditions
 
@@ -194,7 +196,9 @@ export const verify = (
   }
   const extra = [...fields.keys()].filter((name) => !exempt(name) && !covered.has(name))
   if (extra.length > 0) {
-    return Either.left(s3Error(403, "AccessDenied", `Invalid according to Policy: Extra input fields: ${extra.join(", ")}`))
+    return Either.left(
+      s3Error(403, "AccessDenied", `Invalid according to Policy: Extra input fields: ${extra.join(", ")}`)
+    )
   }
   return Either.right({ key: values.get("key")!, minSize, maxSize })
 }

@@ -3,7 +3,11 @@ import type { S3Error } from "./policy.js"
 import type { ErrorDetail } from "./validation.js"
 
 /** @internal */
-export const json = (status: number, body: unknown, headers?: Record<string, string>): HttpServerResponse.HttpServerResponse =>
+export const json = (
+  status: number,
+  body: unknown,
+  headers?: Record<string, string>
+): HttpServerResponse.HttpServerResponse =>
   HttpServerResponse.unsafeJson(body, headers === undefined ? { status } : { status, headers })
 
 /** FastAPI's error body: `{"detail": "..."}`. @internal */

@@ -1,9 +1,9 @@
+import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Multipart from "@effect/platform/Multipart"
-import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
@@ -63,7 +63,9 @@ const noFile = s3Error(400, "InvalidArgument", "POST requires exactly one file u
 /** Splits `<org>/<workspace id>/<session id>/<name>`; the name may itself hold slashes. */
 const splitKey = (key: string) => {
   const parts = key.split("/")
-  return parts.length < 4 ? undefined : { org: parts[0]!, workspaceId: parts[1]!, sessionId: parts[2]!, name: parts.slice(3).join("/") }
+  return parts.length < 4
+    ? undefined
+    : { org: parts[0]!, workspaceId: parts[1]!, sessionId: parts[2]!, name: parts.slice(3).join("/") }
 }
 
 const accessDenied = (message: string) => s3Error(403, "AccessDenied", message)
@@ -167,7 +169,9 @@ const commit = (runtime: EmulatorRuntime, state: UploadState, written: Written) 
       return Either.left(s3Error(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size"))
     }
     if (written.size < written.minSize) {
-      return Either.left(s3Error(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size"))
+      return Either.left(
+        s3Error(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size")
+      )
     }
     const now = yield* runtime.clock.currentTimeMillis
     runtime.store.settle(now)
@@ -203,7 +207,9 @@ const success = (runtime: EmulatorRuntime, state: UploadState, key: string, md5:
     case "201":
       return HttpServerResponse.text(
         `<?xml version="1.0" encoding="UTF-8"?>\n<PostResponse><Location>${Respond.escapeXml(location)}</Location>` +
-          `<Bucket>${runtime.signer.bucket}</Bucket><Key>${Respond.escapeXml(key)}</Key><ETag>"${md5}"</ETag></PostResponse>`,
+          `<Bucket>${runtime.signer.bucket}</Bucket><Key>${
+            Respond.escapeXml(key)
+          }</Key><ETag>"${md5}"</ETag></PostResponse>`,
         { status: 201, contentType: "application/xml", headers }
       )
     default:
@@ -260,7 +266,7 @@ const handle = (runtime: EmulatorRuntime, state: UploadState) =>
       }),
       Multipart.withLimits({
         maxParts: Option.none(),
-        maxFieldSize: maxFieldSize,
+        maxFieldSize,
         maxFileSize: Option.none(),
         fieldMimeTypes: []
       }),
@@ -271,15 +277,26 @@ const handle = (runtime: EmulatorRuntime, state: UploadState) =>
         const error = parsed.left
         if (error._tag === "MultipartError" && error.reason === "FieldTooLarge") {
           return yield* refuse(
-            s3Error(400, "MaxPostPreDataLengthExceeded", "Your POST request fields preceding the upload file were too large.")
+            s3Error(
+              400,
+              "MaxPostPreDataLengthExceeded",
+              "Your POST request fields preceding the upload file were too large."
+            )
           )
         }
         if (error._tag === "MultipartError") {
           return yield* refuse(
-            s3Error(400, "MalformedPOSTRequest", "The body of your POST request is not well-formed multipart/form-data.")
+            s3Error(
+              400,
+              "MalformedPOSTRequest",
+              "The body of your POST request is not well-formed multipart/form-data."
+            )
           )
         }
-        return Respond.s3Error(s3Error(500, "InternalError", "We encountered an internal error. Please try again."), requestId)
+        return Respond.s3Error(
+          s3Error(500, "InternalError", "We encountered an internal error. Please try again."),
+          requestId
+        )
       }
       if (state.hang) return yield* Effect.never
       if (state.answer !== undefined) return state.answer

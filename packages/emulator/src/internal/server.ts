@@ -1,7 +1,8 @@
+import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Api from "./api.js"
 import * as Control from "./control.js"
@@ -56,7 +57,8 @@ export const makeApp = (runtime: EmulatorRuntime) =>
               : Respond.notFound()
           )),
         Effect.catchAllCause((cause) =>
-          Effect.as(
+          // An interruption is the client going away (or a fault resetting it): there is no one to answer.
+          Cause.isInterruptedOnly(cause) ? Effect.failCause(cause) : Effect.as(
             Effect.logError("deepset emulator: a request failed", cause),
             HttpServerResponse.text("Internal Server Error", { status: 500 })
           )
@@ -71,7 +73,10 @@ export const makeApp = (runtime: EmulatorRuntime) =>
         return yield* answer(runtime.log.detached(now))
       }
       const incoming = NodeHttpServerRequest.toIncomingMessage(request)
-      const entry = runtime.log.begin({ method: request.method, url: request.url, rawHeaders: incoming.rawHeaders }, now)
+      const entry = runtime.log.begin(
+        { method: request.method, url: request.url, rawHeaders: incoming.rawHeaders },
+        now
+      )
       const response = yield* answer(entry)
       if (entry.status === undefined) entry.status = response.status
       if (runtime.logRequests) {

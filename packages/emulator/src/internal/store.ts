@@ -239,7 +239,16 @@ export class Store {
       finishedBefore[i + 1] = finishedBefore[i]! + (ok ? 1 : 0)
       failedBefore[i + 1] = failedBefore[i]! + (ok ? 0 : 1)
     })
-    const ingestion: Ingestion = { startedAt, delay, items, positionById, finished, failed, finishedBefore, failedBefore }
+    const ingestion: Ingestion = {
+      startedAt,
+      delay,
+      items,
+      positionById,
+      finished,
+      failed,
+      finishedBefore,
+      failedBefore
+    }
     session.ingestion = ingestion
     session.endedAt = startedAt
   }

@@ -1,0 +1,77 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as ChildProcess from "node:child_process"
+import * as NodeFs from "node:fs"
+import * as NodePath from "node:path"
+import { fileURLToPath } from "node:url"
+import { request } from "./helpers.js"
+
+const root = NodePath.resolve(NodePath.dirname(fileURLToPath(import.meta.url)), "../../..")
+const bin = NodePath.join(root, "packages/emulator/src/bin.ts")
+
+/** Runs `deepset-emulator` from its sources, as `pnpm emulator` does, and stops it with SIGINT. */
+const spawnEmulator = (args: ReadonlyArray<string>) =>
+  Effect.acquireRelease(
+    Effect.async<{ readonly child: ChildProcess.ChildProcess; readonly banner: string }, Error>((resume) => {
+      const child = ChildProcess.spawn(process.execPath, ["--import", "tsx", "--conditions=source", bin, ...args], {
+        cwd: root,
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+      let out = ""
+      let err = ""
+      child.stdout.on("data", (chunk: Buffer) => {
+        out += chunk.toString("utf8")
+        if (out.includes("DEEPSET_API_KEY=")) resume(Effect.succeed({ child, banner: out }))
+      })
+      child.stderr.on("data", (chunk: Buffer) => {
+        err += chunk.toString("utf8")
+      })
+      child.on("exit", (code) => resume(Effect.fail(new Error(`exited with ${code}: ${err}${out}`))))
+    }),
+    ({ child }) =>
+      Effect.async<void>((resume) => {
+        if (child.exitCode !== null) return resume(Effect.void)
+        child.on("exit", () => resume(Effect.void))
+        child.kill("SIGINT")
+      })
+  )
+
+describe("deepset-emulator", () => {
+  it.scopedLive(
+    "prints its URL and key, serves the API, applies --fault, and cleans up on SIGINT",
+    () =>
+      Effect.gen(function*() {
+        const { banner } = yield* spawnEmulator([
+          "--port",
+          "0",
+          "--seed",
+          "5",
+          "--api-key",
+          "cli-key",
+          "--fault",
+          "list:503x1"
+        ])
+        const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(banner)?.[1]
+        assert.isDefined(url, banner)
+        assert.include(banner, "API key  cli-key")
+        assert.include(banner, "seed     5")
+        const list = () =>
+          request(`${url}/api/v1/workspaces/default/upload_sessions`, { headers: { authorization: "Bearer cli-key" } })
+        assert.strictEqual((yield* list()).status, 503)
+        assert.strictEqual((yield* list()).status, 200)
+        const info = JSON.parse((yield* request(`${url}/_emulator`)).text) as { storageDir: string }
+        assert.isTrue(NodeFs.existsSync(info.storageDir))
+        return info.storageDir
+      }).pipe(
+        Effect.scoped,
+        Effect.map((storageDir) => assert.isFalse(NodeFs.existsSync(storageDir), "temporary storage removed on exit"))
+      ),
+    { timeout: 60_000 }
+  )
+
+  it.scopedLive("refuses a fault it cannot read, with a message", () =>
+    Effect.gen(function*() {
+      const failure = yield* Effect.flip(spawnEmulator(["--port", "0", "--fault", "list:teapot"]))
+      assert.include(failure.message, "unknown fault kind \"teapot\"")
+    }), { timeout: 60_000 })
+})
