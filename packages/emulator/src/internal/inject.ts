@@ -4,6 +4,7 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import type * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Http from "node:http"
 import type * as Fault from "../Fault.js"
 import { s3Error as s3ErrorBody } from "./policy.js"
 import { CurrentEntry } from "./requestLog.js"
@@ -130,7 +131,7 @@ const truncate = (response: HttpServerResponse.HttpServerResponse) =>
     const socket = socketOf(request)
     if (socket !== null) {
       // Written on the socket itself: Node's response object would refuse a body shorter than its length.
-      const head = `HTTP/1.1 ${status} OK\r\nContent-Type: ${contentType}\r\nContent-Length: ${body.length}\r\n` +
+      const head = `HTTP/1.1 ${status} ${Http.STATUS_CODES[status] ?? "OK"}\r\nContent-Type: ${contentType}\r\nContent-Length: ${body.length}\r\n` +
         `Connection: close\r\n\r\n`
       socket.write(Buffer.concat([Buffer.from(head, "latin1"), body.subarray(0, Math.floor(body.length / 2))]), () =>
         socket.destroy())
