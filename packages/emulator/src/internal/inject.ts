@@ -131,8 +131,14 @@ const truncate = (response: HttpServerResponse.HttpServerResponse) =>
     const socket = socketOf(request)
     if (socket !== null) {
       // Written on the socket itself: Node's response object would refuse a body shorter than its length.
-      const head = `HTTP/1.1 ${status} ${Http.STATUS_CODES[status] ?? "OK"}\r\nContent-Type: ${contentType}\r\nContent-Length: ${body.length}\r\n` +
-        `Connection: close\r\n\r\n`
+      const head = [
+        `HTTP/1.1 ${status} ${Http.STATUS_CODES[status] ?? "OK"}`,
+        `Content-Type: ${contentType}`,
+        `Content-Length: ${body.length}`,
+        "Connection: close",
+        "",
+        ""
+      ].join("\r\n")
       socket.write(Buffer.concat([Buffer.from(head, "latin1"), body.subarray(0, Math.floor(body.length / 2))]), () =>
         socket.destroy())
     }
