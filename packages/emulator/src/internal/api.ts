@@ -192,13 +192,16 @@ const list = (runtime: EmulatorRuntime): Handler => (call) =>
   Effect.sync(() => {
     const query = Validation.sessionsQuery(searchParams(call.request))
     if (Either.isLeft(query)) return Respond.unprocessable(query.left)
-    const workspace = runtime.store.workspace(call.workspace)
-    const request = pageRequest(query.right, (id) => workspace.positionById.get(id))
+    // Reading a workspace never creates it: only `create` does.
+    const workspace = runtime.store.workspaces.get(call.workspace)
+    const request = pageRequest(query.right, (id) => workspace?.positionById.get(id))
     if (Either.isLeft(request)) return request.left
-    const page = Page.paginate(workspace.view(call.now, query.right.isExpired), request.right)
+    const view = workspace === undefined ? Page.range(0, 0) : workspace.view(call.now, query.right.isExpired)
+    const page = Page.paginate(view, request.right)
+    const sessions = workspace?.sessions ?? []
     return Respond.json(200, {
       data: page.positions.map((position) => {
-        const session = workspace.sessions[position]!
+        const session = sessions[position]!
         return {
           session_id: session.id,
           created_at: iso(session.createdAt),
