@@ -5,11 +5,12 @@
  * @since 0.1.0
  */
 import { DeepsetClient } from "@effect-deepset/sdk"
+import * as Upload from "@effect-deepset/sdk/Upload"
 
 /**
  * @since 0.1.0
  */
 export const sdkDefaults = {
   userAgent: DeepsetClient.DEFAULT_USER_AGENT,
-  uploadConcurrency: 16
+  uploadConcurrency: Upload.defaultConcurrency
 } as const

@@ -148,7 +148,9 @@ export const sweep = Effect.fn("UploadScenarios.sweep")(function*(
     title: `upload concurrency sweep ${concurrencies.join(", ")} (SDK, ${data.small.files} files)`,
     goal: "the `Upload` default is the measured best",
     verdict: judge(context.plan, share >= 0.95),
-    judgement: `best ${best.concurrency}; default ${defaultConcurrency} at ${(share * 100).toFixed(1)} % of it`,
+    judgement: atDefault === undefined
+      ? `best ${best.concurrency}; default ${defaultConcurrency} not in the sweep`
+      : `best ${best.concurrency}; default ${defaultConcurrency} at ${(share * 100).toFixed(1)} % of it`,
     metrics: [],
     table: {
       header: ["concurrency", "files/s median", "min", "max", "of best"],
