@@ -148,6 +148,25 @@ describe("the S3 presigned POST endpoint", () => {
       assert.lengthOf(yield* emulator.objects(), 0)
     }))
 
+  it.scoped("reads a large body through before refusing it, so that the client hears the answer", () =>
+    Effect.gen(function*() {
+      const emulator = yield* start({ maxFileSize: 1024 })
+      const session = yield* createSession(emulator)
+      const big = new Uint8Array(16 * 1024 * 1024)
+      const withKey = yield* upload(session, "big.bin", big, { headers: { authorization: "Bearer x" } })
+      assert.deepStrictEqual([withKey.status, s3Code(withKey)], [400, "InvalidArgument"])
+      const tooLarge = yield* upload(session, "big.bin", big)
+      assert.deepStrictEqual([tooLarge.status, s3Code(tooLarge)], [400, "EntityTooLarge"])
+      const garbage = yield* request(session.aws_prefixed_request_config.url, {
+        method: "POST",
+        headers: { "content-type": "multipart/form-data; boundary=xyz" },
+        body: "this is not multipart at all"
+      })
+      assert.deepStrictEqual([garbage.status, s3Code(garbage)], [400, "MalformedPOSTRequest"])
+      assert.lengthOf(yield* emulator.objects(), 0)
+      assert.deepStrictEqual(NodeFs.readdirSync(emulator.storageDir), [], "partial files are removed")
+    }))
+
   it.scoped("requires the file part last, every field present, and no field the policy does not cover", () =>
     Effect.gen(function*() {
       const emulator = yield* start()

@@ -230,10 +230,16 @@ const handle = (runtime: EmulatorRuntime, state: UploadState) =>
     const refuse = (error: S3Error, extra?: Record<string, string>) =>
       Effect.async<HttpServerResponse.HttpServerResponse>((resume) => {
         // Read what is left of the body first, so that the client hears the answer.
-        incoming.on("end", () => resume(Effect.succeed(Respond.s3Error(error, requestId, extra))))
-        incoming.on("error", () => resume(Effect.succeed(Respond.s3Error(error, requestId, extra))))
+        let answered = false
+        const answer = () => {
+          if (answered) return
+          answered = true
+          resume(Effect.succeed(Respond.s3Error(error, requestId, extra)))
+        }
+        if (incoming.readableEnded) return answer()
+        incoming.once("end", answer)
+        incoming.once("error", answer)
         incoming.resume()
-        if (incoming.readableEnded) resume(Effect.succeed(Respond.s3Error(error, requestId, extra)))
       })
     if (params["bucket"] !== runtime.signer.bucket) {
       return yield* refuse(s3Error(404, "NoSuchBucket", "The specified bucket does not exist"), {
