@@ -11,16 +11,19 @@ import * as Redacted from "effect/Redacted"
 
 export const workspace = "default"
 
-/** A client for the emulator in context. */
-export const ClientLive = Layer.unwrapEffect(Effect.map(Emulator.Emulator, (emulator) =>
-  DeepsetClient.layer({
-    apiKey: Redacted.make(emulator.apiKey),
-    baseUrl: emulator.apiUrl,
-    workspace,
-    timeout: "20 seconds"
-  })
-)).pipe(Layer.provide(NodeHttpClient.layerUndici))
+/**
+ * A client for the emulator in context. A fresh layer per call: layers are memoised by identity, and a
+ * shared one would keep talking to the first emulator of a file.
+ */
+export const client = () =>
+  Layer.unwrapEffect(Effect.map(Emulator.Emulator, (emulator) =>
+    DeepsetClient.layer({
+      apiKey: Redacted.make(emulator.apiKey),
+      baseUrl: emulator.apiUrl,
+      workspace,
+      timeout: "20 seconds"
+    }))).pipe(Layer.provide(NodeHttpClient.layerUndici))
 
 /** Emulator, client and platform services, for `it.layer` or `Effect.provide`. */
 export const layer = (options?: Emulator.Options) =>
-  Layer.mergeAll(ClientLive, NodeContext.layer).pipe(Layer.provideMerge(Emulator.layerTest(options)))
+  Layer.mergeAll(client(), NodeContext.layer).pipe(Layer.provideMerge(Emulator.layerTest(options)))

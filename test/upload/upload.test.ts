@@ -1,7 +1,7 @@
 import { Emulator } from "@effect-deepset/emulator"
-import * as Upload from "../../packages/sdk/src/Upload.js"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Upload from "../../packages/sdk/src/Upload.js"
 import * as UploadSource from "../../packages/sdk/src/UploadSource.js"
 import * as Harness from "./harness.js"
 
@@ -52,7 +52,11 @@ describe("Upload.files, waiting for ingestion", () => {
         assert.strictEqual(report.uploaded, 25)
         const session = report.sessions[0]!
         assert.deepStrictEqual(
-          { expected: session.ingestion?.expected, finished: session.ingestion?.finished, failed: session.ingestion?.failed },
+          {
+            expected: session.ingestion?.expected,
+            finished: session.ingestion?.finished,
+            failed: session.ingestion?.failed
+          },
           { expected: 25, finished: 22, failed: 3 }
         )
         assert.isTrue(session.ingestion?.complete)

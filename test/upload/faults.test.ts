@@ -1,0 +1,149 @@
+import { Emulator, Fault } from "@effect-deepset/emulator"
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Schedule from "effect/Schedule"
+import * as Stream from "effect/Stream"
+import * as TestClock from "effect/TestClock"
+import * as Upload from "../../packages/sdk/src/Upload.js"
+import type * as UploadSource from "../../packages/sdk/src/UploadSource.js"
+import * as Harness from "./harness.js"
+import { waitUntil } from "./support.js"
+
+const names = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}-${i}.txt`)
+const sources = (list: ReadonlyArray<string>): Array<UploadSource.UploadSource> =>
+  list.map((name) => ({ name, body: `content of ${name}` }))
+
+// Retries without waiting: the schedule is the caller's choice, and timing is not what these tests are about.
+const immediate = Schedule.recurs(20)
+
+describe("S3 faults", () => {
+  it.layer(Harness.layer())((it) => {
+    it.effect("transient faults (SlowDown, RequestTimeout, 500, reset) are retried until every file is stored", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.Emulator
+        yield* emulator.reset
+        yield* emulator.setFaults([
+          Fault.withRate("s3", Fault.slowDown, 0.15),
+          Fault.withRate("s3", Fault.requestTimeout, 0.15),
+          Fault.withRate("s3", Fault.serverError(500), 0.1),
+          Fault.withRate("s3", Fault.connectionReset, 0.1)
+        ])
+        const list = names(40, "t")
+        const report = yield* Upload.files(sources(list), { s3Retry: immediate })
+        assert.strictEqual(report.uploaded, 40)
+        const stored = (yield* emulator.objects()).map((o) => o.filename).sort()
+        assert.deepStrictEqual(stored, [...list].sort())
+        const faults = (yield* emulator.requests).filter((r) => r.route === "s3" && r.fault !== undefined)
+        assert.isAbove(faults.length, 5, "the faults fired")
+        assert.includeMembers([...new Set(faults.map((r) => r.fault))], [
+          "SlowDown",
+          "RequestTimeout",
+          "ConnectionReset"
+        ])
+      }))
+
+    it.effect("a persistent fault on some files leaves exactly those failed and uploads the others", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.Emulator
+        yield* emulator.reset
+        yield* emulator.setFaults([Fault.always("s3", Fault.serverError(503), { match: "bad-*" })])
+        const good = names(12, "good")
+        const bad = names(3, "bad")
+        const report = yield* Upload.files(sources([...good, ...bad]), { s3Retry: Schedule.recurs(2) })
+        assert.deepStrictEqual(report.files.filter((f) => f.status === "failed").map((f) => f.name), bad)
+        assert.isTrue(report.files.filter((f) => f.status === "failed").every((f) => f.error?.tag === "S3Error"))
+        const stored = (yield* emulator.objects()).map((o) => o.filename).sort()
+        assert.deepStrictEqual(stored, [...good].sort())
+        // Three attempts per bad file: the first and two retries.
+        const attempts = (yield* emulator.requests).filter((r) => r.route === "s3" && r.fault !== undefined).length
+        assert.strictEqual(attempts, 9)
+      }))
+  })
+
+  it.layer(Harness.layer({ maxFileSize: 64 }))((it) => {
+    it.effect("S3 errors that would repeat are not retried, and their code and message are kept", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.Emulator
+        yield* emulator.reset
+        const before = (yield* emulator.requests).length
+        const report = yield* Upload.files([{ name: "big.bin", body: new Uint8Array(emulator.maxFileSize + 1) }], {
+          s3Retry: immediate
+        })
+        const file = report.files[0]!
+        assert.strictEqual(file.status, "failed")
+        assert.strictEqual(file.error?.tag, "S3Error")
+        assert.match(file.error!.message, /400 EntityTooLarge: Your proposed upload exceeds the maximum allowed size/)
+        const s3 = (yield* emulator.requests).slice(before).filter((r) => r.route === "s3")
+        assert.strictEqual(s3.length, 1)
+      }))
+    it.effect("the default retry policy backs off on the test clock and then succeeds", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.Emulator
+        yield* emulator.reset
+        yield* emulator.setFaults([Fault.times("s3", Fault.slowDown, 2)])
+        const fiber = yield* Effect.fork(Upload.files([{ name: "slow.txt", body: "eventually" }]))
+        // Each backoff is a sleep on the test clock: move time on whenever the upload waits.
+        while ((yield* Fiber.poll(fiber))._tag === "None") {
+          yield* waitUntil(Effect.map(TestClock.sleeps(), (sleeps) => sleeps.length > 0))
+          yield* TestClock.adjust("1 minute")
+        }
+        const report = yield* Fiber.join(fiber)
+        assert.strictEqual(report.uploaded, 1)
+        const s3 = (yield* emulator.requests).filter((r) => r.route === "s3")
+        assert.deepStrictEqual(s3.map((r) => r.status), [503, 503, 204])
+      }))
+  })
+})
+
+describe("security of the S3 side", () => {
+  it.layer(Harness.layer())((it) => {
+    it.effect("no S3 request carries an Authorization or trace header, while every API request is authorised", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.Emulator
+        yield* Upload.files(sources(names(5, "sec")).map((s) => ({ ...s, meta: { secret: false } })), { wait: true })
+        const requests = yield* emulator.requests
+        const s3 = requests.filter((r) => r.route === "s3")
+        assert.strictEqual(s3.length, 10)
+        for (const request of s3) {
+          assert.isFalse(request.authorization)
+          assert.notIncludeMembers(request.headerNames, ["authorization", "traceparent", "b3", "tracestate"])
+        }
+        const api = requests.filter((r) => r.route !== "s3")
+        assert.isAbove(api.length, 2)
+        assert.isTrue(api.every((r) => r.authorization))
+      }))
+  })
+})
+
+describe("session expiry", () => {
+  it.layer(Harness.layer())((it) => {
+    it.effect("a session that expires mid-upload: the files after it fail as expired, and nothing else is lost", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.Emulator
+        const before = sources(names(3, "early"))
+        const after = sources(names(3, "late"))
+        // Time jumps past the session's 24 hours once the first three files are stored.
+        const jump = Stream.fromEffect(
+          Effect.zipRight(
+            waitUntil(Effect.map(emulator.objects(), (objects) => objects.length === 3)),
+            TestClock.adjust("25 hours")
+          )
+        ).pipe(Stream.drain)
+        const input = Stream.concat(Stream.fromIterable(before), Stream.concat(jump, Stream.fromIterable(after)))
+        const report = yield* Upload.files(input, { concurrency: 1 })
+        assert.deepStrictEqual(
+          report.files.map((f) => [f.name, f.status, f.error?.tag]),
+          [
+            ...before.map((s) => [s.name, "uploaded", undefined]),
+            ...after.map((s) => [s.name, "failed", "SessionExpiredError"])
+          ]
+        )
+        assert.match(report.files[3]!.error!.message, /expired at .* "late-0\.txt" was not uploaded/)
+        const stored = (yield* emulator.objects()).map((o) => o.filename)
+        assert.deepStrictEqual(stored, before.map((s) => s.name))
+        const sessions = yield* emulator.sessions
+        assert.deepStrictEqual(sessions.map((s) => s.status), ["EXPIRED"])
+      }))
+  })
+})
