@@ -35,8 +35,8 @@ export class LoggedRequest extends Schema.Class<LoggedRequest>("LoggedRequest")(
   search: Schema.String,
   /** The decoded query parameters (the last value of a repeated one). */
   query: Schema.Record({ key: Schema.String, value: Schema.String }),
-  /** Lower-cased header names, in the order received. */
-  headerNames: Schema.Array(Schema.String),
+  /** Lower-cased header names, in the order received (a plain array, so assertion libraries take it as is). */
+  headerNames: Schema.mutable(Schema.Array(Schema.String)),
   authorization: Schema.Boolean,
   route: RouteName,
   /** The status answered, `undefined` when no answer was written (reset, hang, still running). */

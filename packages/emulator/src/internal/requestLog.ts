@@ -103,7 +103,7 @@ export class RequestLog {
         path: entry.path,
         search: entry.search,
         query: entry.query,
-        headerNames: entry.headerNames,
+        headerNames: [...entry.headerNames],
         authorization: entry.authorization,
         route: entry.route,
         ...(entry.status === undefined ? {} : { status: entry.status }),
