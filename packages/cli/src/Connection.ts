@@ -5,8 +5,8 @@
  *
  * @since 0.1.0
  */
-import * as DeepsetClient from "@effect-deepset/sdk/DeepsetClient"
 import * as Emulator from "@effect-deepset/emulator/Emulator"
+import * as DeepsetClient from "@effect-deepset/sdk/DeepsetClient"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"

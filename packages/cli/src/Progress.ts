@@ -20,9 +20,14 @@ export interface State {
   readonly uploaded: number
   readonly failed: number
   readonly bytes: number
+  /** Whether ingestion is awaited after the upload (`--wait`). */
+  readonly waiting: boolean
   readonly phase: "uploading" | "ingesting" | "done"
   /** Ingestion counts per session, from the latest poll of each. */
-  readonly ingestion: ReadonlyMap<string, { readonly expected: number; readonly finished: number; readonly failed: number }>
+  readonly ingestion: ReadonlyMap<
+    string,
+    { readonly expected: number; readonly finished: number; readonly failed: number }
+  >
 }
 
 /**
@@ -30,8 +35,11 @@ export interface State {
  *
  * @since 0.1.0
  */
-export const initial = (plan: { readonly files: number; readonly bytes: number; readonly startedAt: number }): State => ({
+export const initial = (
+  plan: { readonly files: number; readonly bytes: number; readonly startedAt: number; readonly waiting: boolean }
+): State => ({
   startedAt: plan.startedAt,
+  waiting: plan.waiting,
   totalFiles: plan.files,
   totalBytes: plan.bytes,
   uploaded: 0,
@@ -53,7 +61,7 @@ export const update = (state: State, event: UploadEvent): State => {
     case "FileFailed":
       return { ...state, failed: state.failed + 1 }
     case "SessionClosed":
-      return state.phase === "uploading" && state.uploaded + state.failed >= state.totalFiles
+      return state.waiting && state.phase === "uploading" && state.uploaded + state.failed >= state.totalFiles
         ? { ...state, phase: "ingesting" }
         : state
     case "IngestionProgress": {
@@ -135,13 +143,13 @@ export const render = (
   options: { readonly now: number; readonly columns: number; readonly style: Ansi.Style }
 ): string => {
   const { columns, now, style } = options
-  if (state.phase === "uploading") {
+  if (state.phase === "uploading" || !state.waiting) {
     const done = state.uploaded + state.failed
     const left = eta(state, now)
     const failed = state.failed > 0 ? `  ${style.red(`${state.failed} failed`)}` : ""
     const info = `  ${done}/${state.totalFiles} files  ${Format.bytes(state.bytes)}/${Format.bytes(state.totalBytes)}` +
       `  ${Format.rate(rate(state, now))}  ETA ${left === undefined ? "–" : Format.duration(left)}${failed}`
-    const label = "Uploading "
+    const label = state.phase === "done" ? "Uploaded  " : "Uploading "
     const fraction = state.totalBytes > 0
       ? state.bytes / state.totalBytes
       : state.totalFiles > 0
@@ -149,7 +157,10 @@ export const render = (
       : 1
     return label + bar(fraction, barWidth(columns, label, info), style) + info
   }
-  const { expected, failed, finished } = ingestionTotals(state)
+  const totals = ingestionTotals(state)
+  const { failed, finished } = totals
+  // Until the first poll answers, the documents sent are what ingestion will count.
+  const expected = state.ingestion.size === 0 ? state.uploaded : totals.expected
   const label = state.phase === "done" ? "Done      " : "Ingesting "
   const info = `  ${finished + failed}/${expected} files ingested` +
     `  ${style.green(`${finished} finished`)}` +

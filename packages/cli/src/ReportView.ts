@@ -25,6 +25,8 @@ export interface Context {
   readonly waited: boolean
   /** Whether Ctrl-C cut the run short. */
   readonly interrupted: boolean
+  /** How many files the run set out to upload (the report only holds those it got to). */
+  readonly planned: number
   readonly elapsedMillis: number
 }
 
@@ -116,7 +118,9 @@ const isProblem = (file: UploadReport.FileReport): boolean =>
  * @since 0.1.0
  */
 export const summary = (report: UploadReport.UploadReport, context: Context, style: Ansi.Style): string => {
-  const v = verdict(report, context.waited)
+  // After Ctrl-C nothing was waited for, whatever --wait said: files are not "pending", just sent.
+  const waited = context.waited && !context.interrupted
+  const v = verdict(report, waited)
   const lines: Array<string> = []
   const where = context.target === "emulator"
     ? `workspace "${context.workspace}" of the in-process emulator`
@@ -124,9 +128,9 @@ export const summary = (report: UploadReport.UploadReport, context: Context, sty
   const sessions = Format.plural(report.sessions.length, "session")
   lines.push(
     style.bold(
-      `${context.interrupted ? "Interrupted: uploaded" : "Uploaded"} ${v.uploaded} of ${
-        Format.plural(v.total, "file")
-      } (${Format.bytes(v.bytes)}) to ${where} in ${sessions}, ${Format.duration(context.elapsedMillis)}.`
+      `${context.interrupted ? "Interrupted after uploading" : "Uploaded"} ${v.uploaded} of ${
+        Format.plural(Math.max(v.total, context.planned), "file")
+      } (${Format.bytes(v.bytes)}) to ${where}, in ${sessions}.`
     )
   )
   if (report.files.length > 0) {
@@ -142,13 +146,18 @@ export const summary = (report: UploadReport.UploadReport, context: Context, sty
           { header: "INGESTION" },
           { header: "REASON" }
         ],
-        rows.map((file) => fileRow(file, context.waited, style)),
+        rows.map((file) => fileRow(file, waited, style)),
         style,
         { indent: 2 }
       ))
     }
     if (rows.length < report.files.length) {
-      lines.push(style.dim(`  …and ${report.files.length - rows.length} more files without problems (--json lists all).`))
+      const hidden = report.files.length - rows.length
+      lines.push(style.dim(
+        rows.length > 0
+          ? `  …and ${hidden} more files without problems (--json lists every file).`
+          : `  ${Format.plural(hidden, "file")}, none with a problem (--json lists every file).`
+      ))
     }
   }
   lines.push("")
@@ -161,22 +170,38 @@ export const summary = (report: UploadReport.UploadReport, context: Context, sty
     const ingestion = session.ingestionError !== undefined
       ? `; ${style.red(session.ingestionError.message)}`
       : ""
-    lines.push(`Session ${session.sessionId}: ${state}, ${Format.plural(session.uploaded, "document")} sent${ingestion}`)
+    lines.push(
+      `Session ${session.sessionId}: ${state}, ${Format.plural(session.uploaded, "document")} sent${ingestion}`
+    )
   }
-  if (context.waited) {
+  if (waited) {
     const pending = v.pending > 0 ? `, ${style.yellow(`${v.pending} still pending`)}` : ""
     const failed = v.ingestionFailed > 0 ? style.red(`${v.ingestionFailed} failed`) : "0 failed"
     lines.push(`Ingestion: ${style.green(`${v.finished} finished`)}, ${failed}${pending}.`)
   } else if (v.uploaded > 0 && !context.interrupted) {
     lines.push(style.dim("Ingestion runs in the background; add --wait to see each file's result."))
   }
-  if (context.interrupted && report.sessions.some((session) => session.closed)) {
-    lines.push(style.yellow("Stopped by Ctrl-C. The sessions were closed, so the files sent will still be ingested."))
+  const took = Format.duration(context.elapsedMillis)
+  if (context.interrupted) {
+    const closed = report.sessions.length > 0 && report.sessions.every((session) => session.closed)
+    lines.push(style.yellow(style.bold(
+      `Stopped by Ctrl-C after ${took}: ${Math.max(0, context.planned - v.uploaded)} of ${
+        Format.plural(context.planned, "file")
+      } not uploaded.` +
+        (closed ? " The sessions were closed, so the files sent will still be ingested." : "")
+    )))
+    return lines.join("\n")
   }
   lines.push(
     v.ok
-      ? style.green(style.bold("All files landed."))
-      : style.red(style.bold(`${Format.plural(v.uploadFailed + v.ingestionFailed + v.pending, "file")} did not land.`))
+      ? style.green(style.bold(`All ${Format.plural(v.total, "file")} landed (${took}).`))
+      : style.red(
+        style.bold(
+          `${v.uploadFailed + v.ingestionFailed + v.pending} of ${
+            Format.plural(v.total, "file")
+          } did not land (${took}).`
+        )
+      )
   )
   return lines.join("\n")
 }
@@ -190,11 +215,12 @@ const encodeReport = Schema.encodeSync(UploadReport.UploadReport)
  * @since 0.1.0
  */
 export const json = (report: UploadReport.UploadReport, context: Context): unknown => {
-  const { ok, ...counts } = verdict(report, context.waited)
+  const { ok, ...counts } = verdict(report, context.waited && !context.interrupted)
   const encoded = encodeReport(report)
   return {
-    ok,
+    ok: ok && !context.interrupted,
     interrupted: context.interrupted,
+    planned: context.planned,
     target: context.target,
     apiUrl: context.apiUrl,
     workspace: context.workspace,

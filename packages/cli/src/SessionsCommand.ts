@@ -3,12 +3,12 @@
  *
  * @since 0.1.0
  */
+import * as UploadSessions from "@effect-deepset/sdk/UploadSessions"
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Options from "@effect/cli/Options"
 import * as ValidationError from "@effect/cli/ValidationError"
-import * as UploadSessions from "@effect-deepset/sdk/UploadSessions"
 import * as Chunk from "effect/Chunk"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
@@ -49,7 +49,8 @@ const withConnection = <A, E, R>(
     const root = yield* UploadCommand.command
     if (root.emulator) {
       return yield* new UsageError({
-        message: "--emulator applies to uploads: the sessions commands need a running API (--api-url or DEEPSET_API_URL)."
+        message:
+          "--emulator applies to uploads: the sessions commands need a running API (--api-url or DEEPSET_API_URL)."
       })
     }
     const merged = {
@@ -81,9 +82,7 @@ const limit = Options.integer("limit").pipe(
   Options.withPseudoName("N"),
   Options.withDescription("How many sessions to show, newest first."),
   Options.withDefault(20),
-  Options.mapEffect((n) =>
-    n >= 1 ? Effect.succeed(n) : Effect.fail(invalid(`--limit must be at least 1, got ${n}.`))
-  )
+  Options.mapEffect((n) => n >= 1 ? Effect.succeed(n) : Effect.fail(invalid(`--limit must be at least 1, got ${n}.`)))
 )
 
 /**

@@ -9,7 +9,7 @@ const uploaded = (index: number, bytes: number) =>
 const fold = (state: Progress.State, events: ReadonlyArray<UploadEvent>) => events.reduce(Progress.update, state)
 
 describe("Progress", () => {
-  const start = Progress.initial({ files: 4, bytes: 4000, startedAt: 10_000 })
+  const start = Progress.initial({ files: 4, bytes: 4000, startedAt: 10_000, waiting: true })
 
   it("counts files and bytes as they are uploaded", () => {
     const state = fold(start, [uploaded(0, 1000), uploaded(1, 1000)])
@@ -29,7 +29,7 @@ describe("Progress", () => {
   it("draws files, bytes, rate and ETA while uploading", () => {
     const state = fold(start, [uploaded(0, 1000), uploaded(1, 1000)])
     const line = Progress.render(state, { now: 12_000, columns: 100, style: Ansi.plain })
-    assert.match(line, /^Uploading █+░+ {2}2\/4 files {2}2\.0 kB\/4\.0 kB {2}2\.0 kB\/s {2}ETA 2s$/)
+    assert.match(line, /^Uploading █+░+ {2}2\/4 files {2}2\.0 kB\/4\.0 kB {2}1\.0 kB\/s {2}ETA 2s$/)
     assert.isAtMost(Ansi.width(line), 100)
     const bar = line.match(/[█░]+/)![0]
     assert.strictEqual(bar.split("█").length - 1, bar.length / 2)
