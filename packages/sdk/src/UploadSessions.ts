@@ -327,14 +327,6 @@ export const list: (
   }
 )
 
-const stuck = (baseUrl: string, path: string, query: Paginate.Query): Errors.DecodeError =>
-  new Errors.DecodeError({
-    ...Responses.requestInfo(HttpClientRequest.get(path, { urlParams: { ...query } }), baseUrl),
-    status: 200,
-    description: "the page has no item with an id, so a walk that started at a caller's cursor cannot go on",
-    body: ""
-  })
-
 /**
  * Every file of a session, page by page, lazily: taking the first items fetches only the pages they
  * are on, and memory holds one page whatever the session's size.
@@ -373,7 +365,7 @@ export const streamFiles = (
           retry: options.retry
         }),
       idOf: (file) => file.fileIngestionId,
-      stuck: (query) => stuck(client.baseUrl, `${sessionPath(workspaceName, sessionId)}/files`, query)
+      stuck: (query) => Responses.walkStuck(client.baseUrl, `${sessionPath(workspaceName, sessionId)}/files`, query)
     }).pipe(
       Stream.withSpan(operation, { attributes: { [ATTR_WORKSPACE]: workspaceName, [ATTR_SESSION_ID]: sessionId } })
     )
@@ -411,6 +403,6 @@ export const streamList = (
       before: yield* Validate.cursor(operation, "before", options.before),
       fetch: (query) => list({ ...query, workspaceName, isExpired: options.isExpired, retry: options.retry }),
       idOf: (session) => session.sessionId,
-      stuck: (query) => stuck(client.baseUrl, sessionsPath(workspaceName), query)
+      stuck: (query) => Responses.walkStuck(client.baseUrl, sessionsPath(workspaceName), query)
     }).pipe(Stream.withSpan(operation, { attributes: { [ATTR_WORKSPACE]: workspaceName } }))
   }))

@@ -16,6 +16,24 @@ export interface ExecuteOptions {
   readonly retryable: Predicate.Predicate<Errors.ApiError>
 }
 
+// Guarded policies are built once per (policy, gate) pair, not per call: clients and callers reuse
+// their schedule values, so the composition is paid once.
+const guarded = new WeakMap<Retry.Policy, Map<Predicate.Predicate<Errors.ApiError>, Retry.Policy>>()
+
+const guard = (policy: Retry.Policy, retryable: Predicate.Predicate<Errors.ApiError>): Retry.Policy => {
+  let byGate = guarded.get(policy)
+  if (byGate === undefined) {
+    byGate = new Map()
+    guarded.set(policy, byGate)
+  }
+  let result = byGate.get(retryable)
+  if (result === undefined) {
+    result = Retry.guard(policy, retryable)
+    byGate.set(retryable, result)
+  }
+  return result
+}
+
 /**
  * Sends one request to the API and handles its response, as one attempt bounded by the client's
  * timeout (the body read included), retried by the policy within `retryable`. The request value is
@@ -52,6 +70,6 @@ export const execute = <A, E extends Errors.ApiError>(
     : Option.some(options.retry)
   return Option.match(policy, {
     onNone: () => attempt,
-    onSome: (policy) => Effect.retry(attempt, Retry.guard(policy, options.retryable))
+    onSome: (policy) => Effect.retry(attempt, guard(policy, options.retryable))
   })
 }

@@ -1,5 +1,5 @@
 import type * as HttpClientError from "@effect/platform/HttpClientError"
-import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as UrlParams from "@effect/platform/UrlParams"
 import * as Clock from "effect/Clock"
@@ -11,6 +11,7 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as Errors from "../Errors.js"
 import { ValidationErrorBody } from "../Models.js"
+import type { Query } from "./paginate.js"
 import * as RetryAfter from "./retryAfter.js"
 
 /** Removes the API key from text that came back from elsewhere (a proxy may echo request headers). */
@@ -265,4 +266,27 @@ export const json = <A>(
         onRight: Effect.succeed
       })
     }
+  })
+
+/**
+ * The failure of a walk that cannot go on: its page has no item with an id and, having started at a
+ * caller's cursor, it does not know its absolute position for `page_number`.
+ *
+ * @internal
+ */
+export const walkStuck = (
+  baseUrl: string,
+  path: string,
+  query: Query
+): Errors.DecodeError =>
+  new Errors.DecodeError({
+    ...requestInfo(
+      HttpClientRequest.get(path, {
+        urlParams: { after: query.after, before: query.before, limit: query.limit, page_number: query.pageNumber }
+      }),
+      baseUrl
+    ),
+    status: 200,
+    description: "the page has no item with an id, so a walk that started at a caller's cursor cannot go on",
+    body: ""
   })
