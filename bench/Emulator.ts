@@ -10,6 +10,8 @@ import * as Stream from "effect/Stream"
 import { request } from "undici"
 import * as Baseline from "./Baseline.js"
 import { BenchError } from "./BenchError.js"
+import type { Compiled } from "./Compile.js"
+import type { EmulatorSettings } from "./EmulatorSettings.js"
 import type { Target } from "./Task.js"
 
 /**
@@ -34,11 +36,12 @@ export interface Emulator {
  * @since 0.1.0
  */
 export interface EmulatorOptions {
-  /** The repository root. */
-  readonly root: string
+  readonly compiled: Compiled
   readonly apiKey: string
   readonly workspace: string
   readonly userAgent: string
+  /** The emulator's limit of files per session. */
+  readonly maxFilesPerSession: number
 }
 
 const control = (base: string, path: string, body: unknown) =>
@@ -59,29 +62,14 @@ const control = (base: string, path: string, body: unknown) =>
 const urlPattern = /http:\/\/[^\s"']+/
 
 /**
- * Starts the emulator from its sources and waits until it prints the URL it listens on. The process is
- * stopped when the scope closes.
+ * Starts the emulator (compiled from its sources, see `emulatorMain.ts`) and waits until it prints the
+ * URL it listens on. The process is stopped when the scope closes.
  *
  * @since 0.1.0
  */
 export const start = Effect.fn("Emulator.start")(function*(options: EmulatorOptions) {
-  const command = Command.make(
-    process.execPath,
-    "--import",
-    "tsx",
-    "--conditions=source",
-    "packages/emulator/src/bin.ts",
-    "--host",
-    "127.0.0.1",
-    "--port",
-    "0",
-    "--api-key",
-    options.apiKey,
-    "--ingestion-delay",
-    "0ms",
-    "--seed",
-    "1"
-  ).pipe(Command.workingDirectory(options.root))
+  const settings: EmulatorSettings = { apiKey: options.apiKey, maxFilesPerSession: options.maxFilesPerSession }
+  const command = Command.make(process.execPath, options.compiled.script("emulatorMain"), JSON.stringify(settings))
   const proc = yield* Command.start(command).pipe(
     Effect.mapError((error) => new BenchError({ step: "start emulator", detail: String(error) }))
   )
@@ -115,6 +103,19 @@ export const start = Effect.fn("Emulator.start")(function*(options: EmulatorOpti
   const client = new Baseline.Client(target)
   yield* Effect.addFinalizer(() => Effect.promise(() => client.destroy()))
 
+  // Without the seeding route, a session is filled the slow way: real S3 uploads of one byte each.
+  const seedByUpload = (files: number) =>
+    Effect.tryPromise({
+      try: async () => {
+        const session = await client.create("KEEP")
+        const names = Array.from({ length: files }, (_, i) => `seed-${i}.txt`)
+        const bytes = new Uint8Array([0x61])
+        await Baseline.forEachConcurrent(names, 32, (name) => client.upload(session, { name, bytes }))
+        await client.close(session.session_id)
+        return session.session_id
+      },
+      catch: (cause) => new BenchError({ step: "seed by upload", detail: String(cause) })
+    })
   const seedSession = (files: number) =>
     control(base, "seed", { workspace: options.workspace, files, close: true }).pipe(
       Effect.flatMap((answer) => {
@@ -124,7 +125,11 @@ export const start = Effect.fn("Emulator.start")(function*(options: EmulatorOpti
         return typeof id === "string"
           ? Effect.succeed(id)
           : Effect.fail(new BenchError({ step: "emulator control seed", detail: `no session_id in ${String(answer)}` }))
-      })
+      }),
+      Effect.catchIf(
+        (error) => error.detail.startsWith("Error: 404"),
+        () => seedByUpload(files)
+      )
     )
   const createSession = Effect.tryPromise({
     try: () => client.create("KEEP").then((session) => session.session_id),

@@ -65,10 +65,11 @@ const program = Effect.gen(function*() {
   if (flags["cpu-prof"] || flags["heap-snapshot"]) yield* fs.makeDirectory(profileDir, { recursive: true })
   const compiled = yield* Compile.compile(root, path.join(tmp, "js"))
   const emulator = yield* Emulator.start({
-    root,
+    compiled,
     apiKey: "bench-key-0123456789",
     workspace: "bench",
-    userAgent: sdkDefaults.userAgent
+    userAgent: sdkDefaults.userAgent,
+    maxFilesPerSession: Math.max(10_000, plan.stream.largeFiles)
   })
   yield* log(`emulator at ${emulator.target.baseUrl}`)
   const context: Scenarios.Context = {

@@ -1,0 +1,14 @@
+/**
+ * What the bench's emulator process is started with.
+ *
+ * @since 0.1.0
+ */
+
+/**
+ * @since 0.1.0
+ */
+export interface EmulatorSettings {
+  readonly apiKey: string
+  /** The limit of files per session; above the API's 10 000 only to seed without the control route. */
+  readonly maxFilesPerSession: number
+}

@@ -1,0 +1,27 @@
+/**
+ * The emulator's process for the bench: `Emulator.start` with ingestion delay 0, no faults and a fixed
+ * seed, on a free port of 127.0.0.1; prints its URL and serves until it is told to stop (SIGTERM), when
+ * its temporary storage is removed. The argument is `EmulatorSettings` as JSON.
+ */
+import { Emulator } from "@effect-deepset/emulator"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import type { EmulatorSettings } from "./EmulatorSettings.js"
+
+const settings: EmulatorSettings = JSON.parse(process.argv[2] ?? "")
+
+Effect.gen(function*() {
+  const emulator = yield* Emulator.start({
+    host: "127.0.0.1",
+    port: 0,
+    apiKeys: [settings.apiKey],
+    ingestionDelay: 0,
+    seed: 1,
+    faults: [],
+    maxFilesPerSession: settings.maxFilesPerSession
+  })
+  yield* Console.log(`emulator listening on ${emulator.apiUrl}`)
+  return yield* Effect.never
+}).pipe(Effect.scoped, Effect.provide(NodeContext.layer), NodeRuntime.runMain)
