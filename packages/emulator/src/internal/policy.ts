@@ -26,8 +26,25 @@ export const s3Error = (status: number, code: string, message: string): S3Error 
 
 const hmac = (key: string | Buffer, data: string): Buffer => createHmac("sha256", key).update(data, "utf8").digest()
 
-const signingKey = (signer: Signer, date: string, region: string): Buffer =>
-  hmac(hmac(hmac(hmac(`AWS4${signer.secret}`, date), region), "s3"), "aws4_request")
+/** Signing keys by signer, date and region: a session's uploads all share one, so derive it once. */
+const signingKeys = new WeakMap<Signer, Map<string, Buffer>>()
+
+const signingKey = (signer: Signer, date: string, region: string): Buffer => {
+  let keys = signingKeys.get(signer)
+  if (keys === undefined) {
+    keys = new Map()
+    signingKeys.set(signer, keys)
+  }
+  const scope = `${date}/${region}`
+  let key = keys.get(scope)
+  if (key === undefined) {
+    key = hmac(hmac(hmac(hmac(`AWS4${signer.secret}`, date), region), "s3"), "aws4_request")
+    // Forged scopes must not grow the cache without bound.
+    if (keys.size >= 1024) keys.clear()
+    keys.set(scope, key)
+  }
+  return key
+}
 
 const sign = (signer: Signer, date: string, region: string, policy: string): Buffer =>
   createHmac("sha256", signingKey(signer, date, region)).update(policy, "utf8").digest()
