@@ -12,6 +12,10 @@ import type { EmulatorSettings } from "./EmulatorSettings.js"
 
 const settings: EmulatorSettings = JSON.parse(process.argv[2] ?? "")
 
+// Stop with the bench even when it dies without stopping us: its end of our stdin closes then.
+process.stdin.on("end", () => process.kill(process.pid, "SIGTERM"))
+process.stdin.resume()
+
 Effect.gen(function*() {
   const emulator = yield* Emulator.start({
     host: "127.0.0.1",

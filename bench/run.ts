@@ -38,6 +38,15 @@ const { values: flags } = parseArgs({
   }
 })
 
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
 const program = Effect.gen(function*() {
   const fs = yield* FileSystem.FileSystem
   const path = yield* Path.Path
@@ -63,7 +72,22 @@ const program = Effect.gen(function*() {
 
   const profileDir = path.join(tmp, "profiles")
   if (flags["cpu-prof"] || flags["heap-snapshot"]) yield* fs.makeDirectory(profileDir, { recursive: true })
-  const compiled = yield* Compile.compile(root, path.join(tmp, "js"))
+  // Each run has its own scratch folder, so that a smoke test and a full run can go on at the same time;
+  // folders of runs that died without cleaning up are removed.
+  yield* Effect.forEach(
+    (yield* Effect.orElseSucceed(fs.readDirectory(tmp), () => [])).filter((name) => /^run-\d+$/.test(name)),
+    (name) =>
+      isAlive(Number(name.slice(4)))
+        ? Effect.void
+        : Effect.ignore(fs.remove(path.join(tmp, name), { recursive: true })),
+    { discard: true }
+  )
+  const scratch = path.join(tmp, `run-${process.pid}`)
+  yield* Effect.acquireRelease(
+    fs.makeDirectory(scratch, { recursive: true }),
+    () => Effect.ignore(fs.remove(scratch, { recursive: true }))
+  )
+  const compiled = yield* Compile.compile(root, path.join(scratch, "js"))
   const emulator = yield* Emulator.start({
     compiled,
     apiKey: "bench-key-0123456789",
@@ -97,7 +121,7 @@ const program = Effect.gen(function*() {
     yield* done(three)
   }
   if (wanted(4) || wanted(5) || wanted(6)) {
-    const dataDir = path.join(tmp, "data")
+    const dataDir = path.join(scratch, "data")
     const data: UploadScenarios.UploadData = {
       small: yield* Data.fileSet(path.join(dataDir, "small"), plan.upload.files, plan.upload.fileBytes),
       large: wanted(5)
