@@ -21,6 +21,7 @@ import { resultMarker } from "./Task.js"
  */
 export class Result extends Schema.Class<Result>("Result")({
   elapsedMs: Schema.Number,
+  cpuMs: Schema.Number,
   items: Schema.Number,
   rssBeforeBytes: Schema.Number,
   maxRssBytes: Schema.Number

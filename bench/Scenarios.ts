@@ -76,6 +76,13 @@ export const task = (context: Context, client: Task["client"], workload: Workloa
 const rss = (results: ReadonlyArray<Runner.Result>) => results.map((result) => result.maxRssBytes / MiB)
 const elapsed = (results: ReadonlyArray<Runner.Result>) => results.map((result) => result.elapsedMs)
 
+/**
+ * The workers' CPU time during the timed part, in ms, divided by `per`.
+ *
+ * @since 0.1.0
+ */
+export const cpu = (results: ReadonlyArray<Runner.Result>, per = 1) => results.map((result) => result.cpuMs / per)
+
 const pairs = (context: Context, workload: Workload) =>
   Runner.alternate(context.runner, {
     runs: context.plan.runs,
@@ -103,6 +110,7 @@ export const getStatus = Effect.fn("Scenarios.getStatus")(function*(context: Con
     metrics: [
       time,
       metric("per call", "ms", elapsed(sdk).map((ms) => ms / count), elapsed(baseline).map((ms) => ms / count)),
+      metric("client CPU per call", "ms", cpu(sdk, count), cpu(baseline, count)),
       metric("peak RSS", "MiB", rss(sdk), rss(baseline))
     ],
     notes: []
@@ -157,7 +165,7 @@ export const streamFiles = Effect.fn("Scenarios.streamFiles")(function*(context:
     goal: "ratio ≤ 1.10",
     verdict: judge(context.plan, smallRatio <= 1.1),
     judgement: `ratio ${smallRatio.toFixed(3)}`,
-    metrics: [smallTime, smallRss],
+    metrics: [smallTime, metric("client CPU", "ms", cpu(small.sdk), cpu(small.baseline)), smallRss],
     notes: []
   }
   const scenario3: ScenarioReport = {
@@ -168,7 +176,8 @@ export const streamFiles = Effect.fn("Scenarios.streamFiles")(function*(context:
     judgement: `SDK +${formatNumber(sdkGrowth)} MiB over scenario 2 (baseline +${formatNumber(baselineGrowth)} MiB)`,
     metrics: [
       largeRss,
-      metric(`time for ${largeFiles} files`, "ms", elapsed(large.sdk), elapsed(large.baseline))
+      metric(`time for ${largeFiles} files`, "ms", elapsed(large.sdk), elapsed(large.baseline)),
+      metric("client CPU", "ms", cpu(large.sdk), cpu(large.baseline))
     ],
     notes: []
   }
@@ -203,6 +212,7 @@ export const coldStart = Effect.fn("Scenarios.coldStart")(function*(context: Con
     judgement: "",
     metrics: [
       metric("process start to answer", "ms", elapsed(sdk), elapsed(baseline)),
+      metric("CPU until the answer", "ms", cpu(sdk), cpu(baseline)),
       metric("peak RSS", "MiB", rss(sdk), rss(baseline))
     ],
     notes: [

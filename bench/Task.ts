@@ -77,6 +77,8 @@ export interface Task {
  */
 export interface Measured {
   readonly elapsedMs: number
+  /** The worker's CPU time (user and system) during the timed part. */
+  readonly cpuMs: number
   readonly items: number
   readonly rssBeforeBytes: number
   readonly maxRssBytes: number

@@ -11,7 +11,7 @@ import type { ScenarioReport } from "./Report.js"
 import { formatNumber } from "./Report.js"
 import * as Runner from "./Runner.js"
 import type { Context } from "./Scenarios.js"
-import { judge, metric, MiB, task } from "./Scenarios.js"
+import { cpu, judge, metric, MiB, task } from "./Scenarios.js"
 import * as Stats from "./Stats.js"
 import type { Workload } from "./Task.js"
 
@@ -75,6 +75,7 @@ export const smallFiles = Effect.fn("UploadScenarios.smallFiles")(function*(cont
     metrics: [
       rate,
       metric("time (open, upload, close)", "ms", sdk.map((r) => r.elapsedMs), baseline.map((r) => r.elapsedMs)),
+      metric("client CPU per file", "ms", cpu(sdk, files), cpu(baseline, files)),
       metric("peak RSS", "MiB", rss(sdk), rss(baseline))
     ],
     notes: [
@@ -106,7 +107,12 @@ export const largeFile = Effect.fn("UploadScenarios.largeFile")(function*(contex
     goal: "RSS growth ≤ 64 MiB; throughput ≥ 0.90 × baseline",
     verdict: judge(context.plan, sdkGrowth <= 64 && ratio >= 0.9),
     judgement: `+${formatNumber(sdkGrowth)} MiB, ${ratio.toFixed(3)} × baseline`,
-    metrics: [rate, rssGrowth, metric("peak RSS", "MiB", rss(sdk), rss(baseline))],
+    metrics: [
+      rate,
+      rssGrowth,
+      metric("peak RSS", "MiB", rss(sdk), rss(baseline)),
+      metric("client CPU", "ms", cpu(sdk), cpu(baseline))
+    ],
     notes: [
       "The file is generated on disk (random bytes) for the run and deleted after it. RSS growth is the worker's " +
       "peak resident set minus its resident set just before the timed upload (after the warm-up)."

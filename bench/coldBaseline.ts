@@ -7,6 +7,11 @@ import { Client } from "./Baseline.js"
 import type { ColdStartTask } from "./ColdStart.js"
 import { resultMarker } from "./Task.js"
 
+const cpuMs = () => {
+  const { system, user } = process.cpuUsage()
+  return (user + system) / 1000
+}
+
 const { sessionId, target }: ColdStartTask = JSON.parse(process.argv[2] ?? "")
 const client = new Client(target)
 await client.getStatus(sessionId)
@@ -15,6 +20,12 @@ await client.destroy()
 const elapsedMs = performance.now()
 process.stdout.write(
   `${resultMarker}${
-    JSON.stringify({ elapsedMs, items: 1, rssBeforeBytes: 0, maxRssBytes: process.resourceUsage().maxRSS * 1024 })
+    JSON.stringify({
+      elapsedMs,
+      cpuMs: cpuMs(),
+      items: 1,
+      rssBeforeBytes: 0,
+      maxRssBytes: process.resourceUsage().maxRSS * 1024
+    })
   }\n`
 )

@@ -11,6 +11,11 @@ import { performance } from "node:perf_hooks"
 import type { ColdStartTask } from "./ColdStart.js"
 import { resultMarker } from "./Task.js"
 
+const cpuMs = () => {
+  const { system, user } = process.cpuUsage()
+  return (user + system) / 1000
+}
+
 const { sessionId, target }: ColdStartTask = JSON.parse(process.argv[2] ?? "")
 const Deepset = DeepsetClient.layer({
   apiKey: Redacted.make(target.apiKey),
@@ -22,6 +27,12 @@ await Effect.runPromise(UploadSessions.getStatus({ sessionId }).pipe(Effect.prov
 const elapsedMs = performance.now()
 process.stdout.write(
   `${resultMarker}${
-    JSON.stringify({ elapsedMs, items: 1, rssBeforeBytes: 0, maxRssBytes: process.resourceUsage().maxRSS * 1024 })
+    JSON.stringify({
+      elapsedMs,
+      cpuMs: cpuMs(),
+      items: 1,
+      rssBeforeBytes: 0,
+      maxRssBytes: process.resourceUsage().maxRSS * 1024
+    })
   }\n`
 )
