@@ -87,14 +87,17 @@ const exitCodeOf = (error: unknown): Effect.Effect<ExitCode> => {
         return Effect.succeed(ExitCode.failed)
       case "UsageError":
       case "SettingsError":
-        return Effect.as(Console.error(`deepset-upload: ${messageOf(error)}`), ExitCode.usage)
+        return Effect.as(Console.error(describe(error)), ExitCode.usage)
     }
   }
-  return Effect.as(Console.error(`deepset-upload: ${messageOf(error)}`), ExitCode.failed)
+  return Effect.as(Console.error(describe(error)), ExitCode.failed)
 }
 
-const messageOf = (error: unknown): string =>
-  Predicate.hasProperty(error, "message") ? String(error.message) : String(error)
+// One problem per line, continuation lines indented under the program's name.
+const describe = (error: unknown): string =>
+  `deepset-upload: ${Predicate.hasProperty(error, "message") ? String(error.message) : String(error)}`
+    .split("\n")
+    .join("\n  ")
 
 /**
  * Runs the CLI on `process.argv`-style arguments and succeeds with the exit code; failures are

@@ -57,7 +57,13 @@ export const sessionTable = (
     style
   )
   const more = sessions.length >= limit
-    ? `\n${style.dim(`The newest ${sessions.length} sessions; --limit shows more.`)}`
+    ? `\n${
+      style.dim(
+        `${
+          sessions.length === 1 ? "The newest session" : `The newest ${sessions.length} sessions`
+        }; --limit shows more.`
+      )
+    }`
     : ""
   return table + more
 }

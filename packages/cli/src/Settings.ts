@@ -88,8 +88,7 @@ export const remote: (flags: Flags) => Effect.Effect<Remote, SettingsError> = Ef
     const problems: Array<string> = []
     if (Option.isNone(apiKey)) {
       problems.push(
-        `${variables.apiKey} is not set. Create an API key in deepset Cloud and export ${variables.apiKey}=<key>, ` +
-          "or try the CLI without an account: --emulator."
+        `${variables.apiKey} is not set: create an API key in deepset Cloud and export ${variables.apiKey}=<key>.`
       )
     }
     if (Option.isSome(apiUrl) && !URL.canParse(apiUrl.value)) {

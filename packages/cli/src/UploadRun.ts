@@ -27,6 +27,7 @@ import * as Format from "./Format.js"
 import * as Output from "./Output.js"
 import * as Progress from "./Progress.js"
 import * as ReportView from "./ReportView.js"
+import * as Settings from "./Settings.js"
 
 /**
  * The parsed options of the upload command.
@@ -67,7 +68,13 @@ const SHOW_CURSOR = "\u001b[?25h"
  */
 export const run = Effect.fn("UploadRun.run")(function*(options: Options) {
   const output = yield* Output.detect(options.json)
-  const target = yield* Connection.target(options)
+  const target = yield* Connection.target(options).pipe(
+    Effect.mapError((error) =>
+      new Settings.SettingsError({
+        message: `${error.message}\nTo try it without an account: deepset-upload --emulator ${options.paths.join(" ")}`
+      })
+    )
+  )
   const sources = yield* UploadSource.fromPaths(options.paths, {
     recursive: options.recursive,
     extensions: options.ext.length > 0 ? options.ext : undefined

@@ -1,3 +1,4 @@
+import { SourceReadError } from "@effect-deepset/sdk/UploadErrors"
 import { UploadEvent } from "@effect-deepset/sdk/UploadEvent"
 import { assert, describe, it } from "@effect/vitest"
 import * as Ansi from "../src/Ansi.js"
@@ -41,7 +42,7 @@ describe("Progress", () => {
       input: "x",
       name: "x",
       sessionId: "s1",
-      error: undefined as never,
+      error: new SourceReadError({ name: "x", reason: "gone" }),
       metaUploaded: false
     })
     const line = Progress.render(fold(start, [uploaded(0, 10), failed]), {

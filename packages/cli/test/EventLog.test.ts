@@ -1,0 +1,45 @@
+import { UploadEvent } from "@effect-deepset/sdk/UploadEvent"
+import { assert, describe, it } from "@effect/vitest"
+import * as DateTime from "effect/DateTime"
+import * as Option from "effect/Option"
+import * as Ansi from "../src/Ansi.js"
+import * as EventLog from "../src/EventLog.js"
+
+const all = { detail: "all", style: Ansi.plain } as const
+const notable = { detail: "notable", style: Ansi.plain } as const
+
+describe("EventLog", () => {
+  it("plain output tells every upload; a terminal's bar leaves them out", () => {
+    const event = UploadEvent.FileUploaded({
+      index: 0,
+      input: "a.pdf",
+      name: "a.pdf",
+      sessionId: "s",
+      bytes: 842,
+      meta: true
+    })
+    assert.deepStrictEqual(EventLog.line(event, all), Option.some("uploaded a.pdf (842 B, with metadata)"))
+    assert.deepStrictEqual(EventLog.line(event, notable), Option.none())
+  })
+
+  it("sessions get a line in both modes", () => {
+    const opened = UploadEvent.SessionOpened({
+      sessionId: "s-1",
+      expiresAt: DateTime.unsafeMake("2026-10-05T09:00:00Z")
+    })
+    assert.deepStrictEqual(
+      EventLog.line(opened, notable),
+      Option.some("session  s-1 opened, expires 2026-10-05 09:00 UTC")
+    )
+    const closed = UploadEvent.SessionClosed({ sessionId: "s-1", files: 3, uploaded: 3, error: undefined })
+    assert.deepStrictEqual(
+      EventLog.line(closed, all),
+      Option.some("session  s-1 closed: 3 documents sent, ingestion started")
+    )
+  })
+
+  it("per-file ingestion results are left to the summary", () => {
+    const ingested = UploadEvent.FileIngested({ sessionId: "s", name: "a", status: "FAILED", reason: "EMPTY_FILE" })
+    assert.deepStrictEqual(EventLog.line(ingested, all), Option.none())
+  })
+})

@@ -1,0 +1,149 @@
+import { S3Error } from "@effect-deepset/sdk/UploadErrors"
+import { UploadEvent } from "@effect-deepset/sdk/UploadEvent"
+import * as UploadReport from "@effect-deepset/sdk/UploadReport"
+import { assert, describe, it } from "@effect/vitest"
+import * as DateTime from "effect/DateTime"
+import * as Ansi from "../src/Ansi.js"
+import * as ReportView from "../src/ReportView.js"
+
+const sessionId = "5b0e6d4c-0000-4000-8000-000000000001"
+
+const uploaded = (index: number, name: string, bytes: number, meta = false) =>
+  UploadEvent.FileUploaded({ index, input: name, name, sessionId, bytes, meta })
+
+const s3Denied = UploadEvent.FileFailed({
+  index: 2,
+  input: "big.pdf",
+  name: "big.pdf",
+  sessionId,
+  error: new S3Error({
+    status: 403,
+    code: "AccessDenied",
+    detail: "Policy expired",
+    fileName: "big.pdf",
+    url: "http://127.0.0.1/s3"
+  }),
+  metaUploaded: false
+})
+
+const base: ReadonlyArray<UploadEvent> = [
+  UploadEvent.SessionOpened({ sessionId, expiresAt: DateTime.unsafeMake("2026-10-05T09:00:00Z") }),
+  uploaded(0, "a.txt", 1200, true),
+  uploaded(1, "empty.txt", 0),
+  UploadEvent.SessionClosed({ sessionId, files: 2, uploaded: 2, error: undefined })
+]
+
+const ingested = [
+  UploadEvent.IngestionProgress({ sessionId, expected: 2, finished: 1, failed: 1 }),
+  UploadEvent.FileIngested({ sessionId, name: "a.txt", status: "FINISHED", reason: undefined }),
+  UploadEvent.FileIngested({ sessionId, name: "empty.txt", status: "FAILED", reason: "EMPTY_FILE" })
+]
+
+const context: ReportView.Context = {
+  workspace: "docs",
+  target: "remote",
+  apiUrl: "https://api.cloud.deepset.ai",
+  waited: true,
+  interrupted: false,
+  planned: 2,
+  elapsedMillis: 3_200
+}
+
+describe("ReportView", () => {
+  it("verdict: ingestion failures count when waiting, not otherwise", () => {
+    const report = UploadReport.fromEvents([...base, ...ingested])
+    const waited = ReportView.verdict(report, true)
+    assert.deepStrictEqual(waited, {
+      total: 2,
+      uploaded: 2,
+      uploadFailed: 0,
+      bytes: 1200,
+      finished: 1,
+      ingestionFailed: 1,
+      pending: 0,
+      sessionsNotClosed: 0,
+      ok: false
+    })
+    assert.isTrue(ReportView.verdict(UploadReport.fromEvents(base), false).ok)
+    // Waiting that saw no result leaves files pending, which is not "landed".
+    const pending = ReportView.verdict(UploadReport.fromEvents(base), true)
+    assert.strictEqual(pending.pending, 2)
+    assert.isFalse(pending.ok)
+  })
+
+  it("summary: one row per file with upload, ingestion and reason", () => {
+    const text = ReportView.summary(UploadReport.fromEvents([...base, ...ingested]), context, Ansi.plain)
+    assert.include(text, `Uploaded 2 of 2 files (1.2 kB) to workspace "docs", in 1 session.`)
+    assert.match(text, /a\.txt\s+1\.2 kB\s+yes\s+uploaded\s+FINISHED\n/)
+    assert.match(text, /empty\.txt\s+0 B\s+uploaded\s+FAILED\s+EMPTY_FILE/)
+    assert.include(text, `Session ${sessionId}: closed, 2 documents sent`)
+    assert.include(text, "Ingestion: 1 finished, 1 failed.")
+    assert.include(text, "1 of 2 files did not land (3s).")
+  })
+
+  it("summary: an upload failure shows S3's reason", () => {
+    const events = [
+      ...base.slice(0, 3),
+      s3Denied,
+      UploadEvent.SessionClosed({ sessionId, files: 3, uploaded: 2, error: undefined })
+    ]
+    const text = ReportView.summary(
+      UploadReport.fromEvents(events),
+      { ...context, waited: false, planned: 3 },
+      Ansi.plain
+    )
+    assert.match(text, /big\.pdf\s+–\s+failed\s+–\s+S3 refused "big\.pdf" with 403 AccessDenied: Policy expired/)
+    assert.include(text, "add --wait")
+    assert.include(text, "1 of 3 files did not land")
+  })
+
+  it("summary: everything landed", () => {
+    const text = ReportView.summary(UploadReport.fromEvents(base), { ...context, waited: false }, Ansi.colored)
+    assert.include(Ansi.strip(text), "All 2 files landed (3s).")
+    assert.notStrictEqual(text, Ansi.strip(text))
+  })
+
+  it("summary: after Ctrl-C it tells how far the run got", () => {
+    const text = ReportView.summary(
+      UploadReport.fromEvents(base),
+      { ...context, interrupted: true, planned: 50 },
+      Ansi.plain
+    )
+    assert.include(text, `Interrupted after uploading 2 of 50 files (1.2 kB) to workspace "docs", in 1 session.`)
+    assert.include(text, "Stopped by Ctrl-C after 3s: 48 of 50 files not uploaded. The sessions were closed")
+    assert.notInclude(text, "PENDING")
+  })
+
+  it("summary: long runs list only the problems", () => {
+    const many = Array.from({ length: 100 }, (_, i) => uploaded(i, `f${i}.txt`, 10))
+    const events = [
+      ...many,
+      UploadEvent.FileIngested({ sessionId, name: "f7.txt", status: "FAILED", reason: "UNKNOWN_ERROR" })
+    ]
+    const text = ReportView.summary(
+      UploadReport.fromEvents(events),
+      { ...context, waited: false, planned: 100 },
+      Ansi.plain
+    )
+    assert.match(text, /f7\.txt .*FAILED\s+UNKNOWN_ERROR/)
+    assert.notInclude(text, "f8.txt")
+    assert.include(text, "…and 99 more files without problems")
+  })
+
+  it("json: counts, context and the SDK's report, JSON-safe", () => {
+    const document = ReportView.json(UploadReport.fromEvents([...base, ...ingested]), context)
+    const parsed = JSON.parse(JSON.stringify(document))
+    assert.deepInclude(parsed, { ok: false, interrupted: false, planned: 2, workspace: "docs", target: "remote" })
+    assert.deepStrictEqual(parsed.counts.finished, 1)
+    assert.deepStrictEqual(parsed.files[1], {
+      index: 1,
+      input: "empty.txt",
+      name: "empty.txt",
+      sessionId,
+      status: "uploaded",
+      bytes: 0,
+      ingestion: { status: "FAILED", reason: "EMPTY_FILE" }
+    })
+    assert.strictEqual(parsed.sessions[0].closed, true)
+  })
+})

@@ -1,0 +1,79 @@
+/**
+ * Runs `deepset-upload` as a child process from its TypeScript sources, as a user would run it, with
+ * an environment that holds only what the test gives (so a developer's own DEEPSET_* never leak in).
+ */
+import * as Command from "@effect/platform/Command"
+import type * as CommandExecutor from "@effect/platform/CommandExecutor"
+import type { PlatformError } from "@effect/platform/Error"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Ref from "effect/Ref"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import { fileURLToPath } from "node:url"
+
+/** The repository root: `pnpm demo` runs from there, and `examples/data` is relative to it. */
+export const root = fileURLToPath(new URL("../../../../", import.meta.url))
+
+export interface Result {
+  readonly stdout: string
+  readonly stderr: string
+  readonly exitCode: number
+}
+
+const command = (args: ReadonlyArray<string>, env: Record<string, string>) =>
+  Command.make(process.execPath, "--conditions=source", "--import", "tsx", "packages/cli/src/bin.ts", ...args).pipe(
+    Command.workingDirectory(root),
+    Command.env({ PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env }, { extendEnv: false })
+  )
+
+const text = (stream: Stream.Stream<Uint8Array, PlatformError>) => stream.pipe(Stream.decodeText(), Stream.mkString)
+
+/** Runs the CLI to its end. */
+export const run = (
+  args: ReadonlyArray<string>,
+  env: Record<string, string> = {}
+): Effect.Effect<Result, PlatformError, CommandExecutor.CommandExecutor> =>
+  Effect.scoped(Effect.gen(function*() {
+    const process = yield* Command.start(command(args, env))
+    const [stdout, stderr, exitCode] = yield* Effect.all(
+      [text(process.stdout), text(process.stderr), process.exitCode],
+      {
+        concurrency: "unbounded"
+      }
+    )
+    return { stdout, stderr, exitCode: Number(exitCode) }
+  }))
+
+/**
+ * Starts the CLI, waits until a line of its stdout satisfies `until`, sends `signal`, and returns what
+ * it printed by the time it exited.
+ */
+export const signalWhen = (
+  args: ReadonlyArray<string>,
+  env: Record<string, string>,
+  until: (line: string) => boolean,
+  signal: "SIGINT" | "SIGTERM"
+): Effect.Effect<Result, PlatformError, CommandExecutor.CommandExecutor | Scope.Scope> =>
+  Effect.gen(function*() {
+    const process = yield* Command.start(command(args, env))
+    const seen = yield* Deferred.make<void>()
+    const lines = yield* Ref.make<Array<string>>([])
+    const stdout = yield* process.stdout.pipe(
+      Stream.decodeText(),
+      Stream.splitLines,
+      Stream.runForEach((line) =>
+        Ref.update(lines, (all) => [...all, line]).pipe(
+          Effect.zipRight(until(line) ? Deferred.succeed(seen, undefined) : Effect.void)
+        )
+      ),
+      Effect.fork
+    )
+    const stderr = yield* Effect.fork(text(process.stderr))
+    yield* Deferred.await(seen)
+    yield* process.kill(signal)
+    const exitCode = yield* process.exitCode
+    yield* Fiber.await(stdout)
+    return { stdout: (yield* Ref.get(lines)).join("\n"), stderr: yield* Fiber.join(stderr), exitCode: Number(exitCode) }
+  })
