@@ -21,14 +21,23 @@ export interface Plan {
     readonly largeFiles: number
     readonly warmupFiles: number
   }
+  /**
+   * Scenario 4. Upload runs are long and every worker warms up in its own process (its first
+   * `warmupFiles` files go to a session of their own), so they skip the discarded pair.
+   */
   readonly upload: {
     readonly files: number
     readonly fileBytes: number
     readonly concurrency: number
     readonly warmupFiles: number
+    readonly warmupPairs: number
   }
-  readonly largeUpload: { readonly bytes: number; readonly runs: number }
-  readonly sweep: { readonly concurrencies: ReadonlyArray<number>; readonly runs: number }
+  readonly largeUpload: { readonly bytes: number; readonly runs: number; readonly warmupPairs: number }
+  readonly sweep: {
+    readonly concurrencies: ReadonlyArray<number>
+    readonly files: number
+    readonly runs: number
+  }
   readonly coldStart: { readonly runs: number }
 }
 
@@ -46,9 +55,9 @@ export const full: Plan = {
   warmupPairs: 1,
   getStatus: { count: 2_000, warmup: 300 },
   stream: { pageSize: 100, files: 10_000, largeFiles: 100_000, warmupFiles: 2_000 },
-  upload: { files: 2_000, fileBytes: 4 * KiB, concurrency: 16, warmupFiles: 200 },
-  largeUpload: { bytes: 1024 * MiB, runs: 5 },
-  sweep: { concurrencies: [1, 4, 8, 16, 32, 64], runs: 3 },
+  upload: { files: 2_000, fileBytes: 4 * KiB, concurrency: 16, warmupFiles: 200, warmupPairs: 0 },
+  largeUpload: { bytes: 1024 * MiB, runs: 5, warmupPairs: 0 },
+  sweep: { concurrencies: [1, 4, 8, 16, 32, 64], files: 500, runs: 3 },
   coldStart: { runs: 7 }
 }
 
@@ -63,8 +72,23 @@ export const smoke: Plan = {
   warmupPairs: 0,
   getStatus: { count: 20, warmup: 2 },
   stream: { pageSize: 10, files: 50, largeFiles: 120, warmupFiles: 10 },
-  upload: { files: 20, fileBytes: 4 * KiB, concurrency: 4, warmupFiles: 2 },
-  largeUpload: { bytes: 2 * MiB, runs: 1 },
-  sweep: { concurrencies: [1, 4], runs: 1 },
+  upload: { files: 20, fileBytes: 4 * KiB, concurrency: 4, warmupFiles: 2, warmupPairs: 0 },
+  largeUpload: { bytes: 2 * MiB, runs: 1, warmupPairs: 0 },
+  sweep: { concurrencies: [1, 4], files: 10, runs: 1 },
   coldStart: { runs: 1 }
 }
+
+/**
+ * A plan with `runs` measured pairs everywhere and no warm-up pair, for profiling a scenario.
+ *
+ * @since 0.1.0
+ */
+export const withRuns = (plan: Plan, runs: number): Plan => ({
+  ...plan,
+  runs,
+  warmupPairs: 0,
+  upload: { ...plan.upload, warmupPairs: 0 },
+  largeUpload: { ...plan.largeUpload, runs, warmupPairs: 0 },
+  sweep: { ...plan.sweep, runs },
+  coldStart: { runs }
+})

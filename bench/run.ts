@@ -6,6 +6,7 @@
  * - `--smoke`: tiny sizes, one run, no goals judged; writes to `bench/.bench-tmp/smoke` unless `--out`;
  * - `--out DIR`: where the two report files go;
  * - `--only 1,4`: run only these scenarios (2 and 3 run together);
+ * - `--runs N`: N measured pairs and no warm-up pair (for profiling; the report is then not the issue's);
  * - `--cpu-prof`: every worker writes a V8 CPU profile into `bench/.bench-tmp/profiles`;
  * - `--heap-snapshot`: every worker writes a heap snapshot there after its timed part.
  */
@@ -33,6 +34,7 @@ const { values: flags } = parseArgs({
     smoke: { type: "boolean", default: false },
     out: { type: "string" },
     only: { type: "string" },
+    runs: { type: "string" },
     "cpu-prof": { type: "boolean", default: false },
     "heap-snapshot": { type: "boolean", default: false }
   }
@@ -50,7 +52,8 @@ const isAlive = (pid: number): boolean => {
 const program = Effect.gen(function*() {
   const fs = yield* FileSystem.FileSystem
   const path = yield* Path.Path
-  const plan = flags.smoke ? Plan.smoke : Plan.full
+  const base = flags.smoke ? Plan.smoke : Plan.full
+  const plan: Plan.Plan = flags.runs === undefined ? base : Plan.withRuns(base, Number(flags.runs))
   const only = flags.only === undefined ? undefined : new Set(flags.only.split(",").map((id) => Number(id.trim())))
   const wanted = (id: number) => only === undefined || only.has(id)
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
