@@ -65,7 +65,7 @@ const durationUnits: Record<string, number> = {
  * @since 0.1.0
  * @example
  * ```ts
- * import * as Format from "@effect-deepset/cli/Format"
+ * import { Format } from "@effect-deepset/cli"
  *
  * Format.parseDuration("1h30m") // Option.some(Duration.minutes(90))
  * ```

@@ -130,12 +130,11 @@ const bar = (fraction: number, width: number, style: Ansi.Style): string => {
  * @since 0.1.0
  * @example
  * ```ts
- * import * as Ansi from "@effect-deepset/cli/Ansi"
- * import * as Progress from "@effect-deepset/cli/Progress"
+ * import { Ansi, Progress } from "@effect-deepset/cli"
  *
- * const state = Progress.initial({ files: 7, bytes: 2400, startedAt: 0 })
+ * const state = Progress.initial({ files: 7, bytes: 2400, startedAt: 0, waiting: false })
  * Progress.render(state, { now: 1000, columns: 80, style: Ansi.plain })
- * // "Uploading ░░░░░░░░░░░░░░░░░░░░  0/7 files  0 B/2.4 kB  0 B/s  ETA –"
+ * // "Uploading ░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░  0/7 files  0 B/2.4 kB  0 B/s  ETA –"
  * ```
  */
 export const render = (
@@ -148,7 +147,7 @@ export const render = (
     const left = eta(state, now)
     const failed = state.failed > 0 ? `  ${style.red(`${state.failed} failed`)}` : ""
     const info = `  ${done}/${state.totalFiles} files  ${Format.bytes(state.bytes)}/${Format.bytes(state.totalBytes)}` +
-      `  ${Format.rate(rate(state, now))}  ETA ${left === undefined ? "–" : Format.duration(left)}${failed}`
+      `  ${Format.rate(rate(state, now))}  ETA ${left === undefined ? "–" : left > 0 && left < 1000 ? "<1s" : Format.duration(left)}${failed}`
     const label = state.phase === "done" ? "Uploaded  " : "Uploading "
     const fraction = state.totalBytes > 0
       ? state.bytes / state.totalBytes

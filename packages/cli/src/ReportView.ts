@@ -199,7 +199,7 @@ export const summary = (report: UploadReport.UploadReport, context: Context, sty
         style.bold(
           `${v.uploadFailed + v.ingestionFailed + v.pending} of ${
             Format.plural(v.total, "file")
-          } did not land (${took}).`
+          } did not land (${took}); exit code 1.`
         )
       )
   )

@@ -27,8 +27,7 @@ const pad = (text: string, width: number, align: "left" | "right"): string => {
  * @since 0.1.0
  * @example
  * ```ts
- * import * as Ansi from "@effect-deepset/cli/Ansi"
- * import * as Table from "@effect-deepset/cli/Table"
+ * import { Ansi, Table } from "@effect-deepset/cli"
  *
  * Table.render([{ header: "FILE" }, { header: "SIZE", align: "right" }], [["a.txt", "12 B"]], Ansi.plain)
  * // FILE   SIZE

@@ -21,6 +21,11 @@ describe("Progress", () => {
     assert.strictEqual(Progress.eta(state, 12_000), 2000)
   })
 
+  it("shows a sub-second ETA as <1s", () => {
+    const state = fold(start, [uploaded(0, 1000), uploaded(1, 1000), uploaded(2, 1000)])
+    assert.include(Progress.render(state, { now: 10_600, columns: 120, style: Ansi.plain }), "ETA <1s")
+  })
+
   it("has no ETA before anything was sent, and zero once everything was", () => {
     assert.isUndefined(Progress.eta(start, 11_000))
     const done = fold(start, [uploaded(0, 1000), uploaded(1, 1000), uploaded(2, 1000), uploaded(3, 1000)])

@@ -78,7 +78,7 @@ describe("ReportView", () => {
     assert.match(text, /empty\.txt\s+0 B\s+uploaded\s+FAILED\s+EMPTY_FILE/)
     assert.include(text, `Session ${sessionId}: closed, 2 documents sent`)
     assert.include(text, "Ingestion: 1 finished, 1 failed.")
-    assert.include(text, "1 of 2 files did not land (3s).")
+    assert.include(text, "1 of 2 files did not land (3s); exit code 1.")
   })
 
   it("summary: an upload failure shows S3's reason", () => {
