@@ -12,7 +12,8 @@ import type { Metric, ScenarioReport, Verdict } from "./Report.js"
 import { formatNumber } from "./Report.js"
 import * as Runner from "./Runner.js"
 import * as Stats from "./Stats.js"
-import type { Task, Workload } from "./Task.js"
+import type { SdkVariant, Task, Workload } from "./Task.js"
+import { sdkVariants } from "./Task.js"
 
 /**
  * What every scenario runs with.
@@ -23,6 +24,8 @@ export interface Context {
   readonly plan: Plan
   readonly runner: Runner.RunnerOptions
   readonly emulator: Emulator
+  /** Also run scenario 1 with the SDK's settings switched off one by one (`--ablation`). */
+  readonly ablation: boolean
 }
 
 /**
@@ -101,7 +104,9 @@ export const getStatus = Effect.fn("Scenarios.getStatus")(function*(context: Con
   const { baseline, sdk } = yield* pairs(context, { _tag: "GetStatus", sessionId, count, warmup })
   const time = metric(`time for ${count} calls`, "ms", elapsed(sdk), elapsed(baseline))
   const ratio = time.ratio ?? Number.NaN
+  const table = context.ablation ? yield* ablation(context, sessionId) : undefined
   return {
+    ...(table === undefined ? {} : { table }),
     id: 1,
     title: `getStatus × ${count.toLocaleString("en-US")}, sequential`,
     goal: "ratio ≤ 1.10",
@@ -115,6 +120,35 @@ export const getStatus = Effect.fn("Scenarios.getStatus")(function*(context: Con
     ],
     notes: []
   } satisfies ScenarioReport
+})
+
+/**
+ * Scenario 1 again with the SDK's settings switched off one at a time, the variants taking turns so that
+ * a drift of the machine falls on all of them: what each setting costs per call.
+ *
+ * @since 0.1.0
+ */
+export const ablation = Effect.fn("Scenarios.ablation")(function*(context: Context, sessionId: string) {
+  const { count, warmup } = context.plan.getStatus
+  const results = new Map<SdkVariant, Array<Runner.Result>>(sdkVariants.map((variant) => [variant, []]))
+  const baseline: Array<Runner.Result> = []
+  for (let round = 0; round < context.plan.runs; round++) {
+    for (const variant of sdkVariants) {
+      const workload: Workload = { _tag: "GetStatus", sessionId, count, warmup, variant }
+      results.get(variant)?.push(yield* Runner.runWorker(context.runner, task(context, "sdk", workload)))
+    }
+    const workload: Workload = { _tag: "GetStatus", sessionId, count, warmup }
+    baseline.push(yield* Runner.runWorker(context.runner, task(context, "baseline", workload)))
+  }
+  const row = (name: string, runs: ReadonlyArray<Runner.Result>) => [
+    name,
+    formatNumber(Stats.summarize(elapsed(runs).map((ms) => ms / count)).median * 1000),
+    formatNumber(Stats.summarize(cpu(runs, count)).median * 1000)
+  ]
+  return {
+    header: ["SDK settings", "per call (µs, median)", "client CPU per call (µs, median)"],
+    rows: [...sdkVariants.map((variant) => row(variant, results.get(variant) ?? [])), row("baseline", baseline)]
+  }
 })
 
 /**

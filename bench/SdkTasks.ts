@@ -9,19 +9,43 @@ import * as Upload from "@effect-deepset/sdk/Upload"
 import * as UploadSource from "@effect-deepset/sdk/UploadSource"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import { measure } from "./Measure.js"
-import type { Measured, Target, Workload } from "./Task.js"
+import type { Measured, SdkVariant, Target, Workload } from "./Task.js"
 import { uploadPaths } from "./Task.js"
 
-const getStatusTimes = (sessionId: string, count: number) =>
+const getStatusTimes = (sessionId: string, count: number, variant: SdkVariant) =>
   Effect.gen(function*() {
     for (let i = 0; i < count; i++) yield* UploadSessions.getStatus({ sessionId })
-  })
+  }).pipe(Effect.withTracerEnabled(variant !== "tracer off" && variant !== "all off"))
+
+// The client settings of a variant: each switches off one thing through the SDK's public options.
+const variantOptions = (variant: SdkVariant): Partial<DeepsetClient.Options> => {
+  const noRetry = { retry: false } as const
+  const noTimeout = { timeout: Duration.infinity }
+  const noTraceHeaders = {
+    transformClient: (client: HttpClient.HttpClient) => HttpClient.withTracerPropagation(client, false)
+  }
+  switch (variant) {
+    case "default":
+    case "tracer off":
+      return {}
+    case "no retry":
+      return noRetry
+    case "no timeout":
+      return noTimeout
+    case "no trace headers":
+      return noTraceHeaders
+    case "all off":
+      return { ...noRetry, ...noTimeout, ...noTraceHeaders }
+  }
+}
 
 const countFiles = (sessionId: string, pageSize: number) =>
   UploadSessions.streamFiles({ sessionId, pageSize }).pipe(Stream.runCount)
@@ -43,20 +67,22 @@ const upload = (paths: ReadonlyArray<string>, concurrency: number) =>
  * @since 0.1.0
  */
 export const run = async (target: Target, workload: Workload): Promise<Measured> => {
+  const variant = (workload._tag === "GetStatus" ? workload.variant : undefined) ?? "default"
   const runtime = ManagedRuntime.make(
     DeepsetClient.layer({
       apiKey: Redacted.make(target.apiKey),
       baseUrl: target.baseUrl,
       workspace: target.workspace,
-      userAgent: target.userAgent
+      userAgent: target.userAgent,
+      ...variantOptions(variant)
     }).pipe(Layer.provide(NodeHttpClient.layerUndici), Layer.merge(NodeFileSystem.layer))
   )
   try {
     switch (workload._tag) {
       case "GetStatus": {
-        await runtime.runPromise(getStatusTimes(workload.sessionId, workload.warmup))
+        await runtime.runPromise(getStatusTimes(workload.sessionId, workload.warmup, variant))
         return await measure(async () => {
-          await runtime.runPromise(getStatusTimes(workload.sessionId, workload.count))
+          await runtime.runPromise(getStatusTimes(workload.sessionId, workload.count, variant))
           return { items: workload.count }
         })
       }

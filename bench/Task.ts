@@ -25,6 +25,28 @@ export interface Target {
 }
 
 /**
+ * The SDK's settings a `GetStatus` run can switch off one by one, to tell what each costs (`--ablation`):
+ * its retry policy, its per-attempt timeout, the trace headers on API requests, or tracing altogether.
+ *
+ * @since 0.1.0
+ */
+export type SdkVariant = "default" | "no retry" | "no timeout" | "no trace headers" | "tracer off" | "all off"
+
+/**
+ * Every variant, in the order they are reported.
+ *
+ * @since 0.1.0
+ */
+export const sdkVariants: ReadonlyArray<SdkVariant> = [
+  "default",
+  "no retry",
+  "no timeout",
+  "no trace headers",
+  "tracer off",
+  "all off"
+]
+
+/**
  * One measured workload. Each has an untimed warm-up inside the worker, so that the timed part runs on
  * warm code, and is timed from its first request to its last answer.
  *
@@ -36,6 +58,8 @@ export type Workload =
     readonly sessionId: string
     readonly count: number
     readonly warmup: number
+    /** Only for the SDK; "default" unless given. */
+    readonly variant?: SdkVariant | undefined
   }
   | {
     readonly _tag: "StreamFiles"

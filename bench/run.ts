@@ -7,6 +7,8 @@
  * - `--out DIR`: where the two report files go;
  * - `--only 1,4`: run only these scenarios (2 and 3 run together);
  * - `--runs N`: N measured pairs and no warm-up pair (for profiling; the report is then not the issue's);
+ * - `--ablation`: scenario 1 also runs with the SDK's retry, timeout, trace headers and tracer switched
+ *   off one at a time, to tell what each costs per call;
  * - `--cpu-prof`: every worker writes a V8 CPU profile into `bench/.bench-tmp/profiles`;
  * - `--heap-snapshot`: every worker writes a heap snapshot there after its timed part.
  */
@@ -35,6 +37,7 @@ const { values: flags } = parseArgs({
     out: { type: "string" },
     only: { type: "string" },
     runs: { type: "string" },
+    ablation: { type: "boolean", default: false },
     "cpu-prof": { type: "boolean", default: false },
     "heap-snapshot": { type: "boolean", default: false }
   }
@@ -102,6 +105,7 @@ const program = Effect.gen(function*() {
   const context: Scenarios.Context = {
     plan,
     emulator,
+    ablation: flags.ablation,
     runner: {
       compiled,
       cpuProfileDir: flags["cpu-prof"] ? profileDir : undefined,
