@@ -1,0 +1,55 @@
+/**
+ * Upload a folder and log the progress as it happens.
+ *
+ * `UploadSource.fromPaths` turns a folder into sources (each `x.meta.json` travels as the metadata of
+ * its document `x`); `Upload.events` uploads them and emits a progress event per step: session opened,
+ * file uploaded or failed, session closed, ingestion progress, each file's final state, and the
+ * report. The demo corpus holds an empty file and a bad metadata file, so the log shows real
+ * ingestion failures.
+ *
+ * Run: pnpm tsx --conditions=source examples/upload-folder.ts [folder]   (default: examples/data)
+ */
+import * as Upload from "@effect-deepset/sdk/Upload"
+import { UploadEvent } from "@effect-deepset/sdk/UploadEvent"
+import * as UploadReport from "@effect-deepset/sdk/UploadReport"
+import * as UploadSource from "@effect-deepset/sdk/UploadSource"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as Path from "@effect/platform/Path"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Stream from "effect/Stream"
+import * as Target from "./Target.js"
+
+/** One log line per event. */
+const describe = UploadEvent.$match({
+  SessionOpened: (e) => `session ${e.sessionId} opened`,
+  FileUploaded: (e) => `uploaded ${e.name} (${e.bytes} bytes${e.meta ? ", with metadata" : ""})`,
+  FileFailed: (e) => `not uploaded ${e.name}: ${e.error.message}`,
+  SessionClosed: (e) => `session ${e.sessionId} closed: ${e.uploaded} of ${e.files} files uploaded`,
+  IngestionProgress: (e) => `ingestion ${e.finished + e.failed}/${e.expected} (${e.failed} failed)`,
+  IngestionFailed: (e) => `could not follow ingestion: ${e.error.message}`,
+  FileIngested: (e) => `ingested ${e.name}: ${e.status}${e.reason === undefined ? "" : ` (${e.reason})`}`,
+  Done: (e) => `done: ${e.report.uploaded} uploaded, ${e.report.failed} failed`
+})
+
+const program = Effect.gen(function*() {
+  const path = yield* Path.Path
+  const folder = process.argv[2] ?? path.join(path.dirname(yield* path.fromFileUrl(new URL(import.meta.url))), "data")
+  const sources = yield* UploadSource.fromPaths(folder)
+  yield* Console.log(`Uploading ${sources.length} documents from ${path.relative(process.cwd(), folder)}`)
+
+  const report = yield* Upload.events(sources, { wait: true }).pipe(
+    Stream.tap((event) => Effect.logInfo(describe(event))),
+    // The last event, Done, carries the report.
+    Stream.runFold(UploadReport.empty, (report, event) => event._tag === "Done" ? event.report : report)
+  )
+  const finished = report.files.filter((file) => file.ingestion?.status === "FINISHED").length
+  yield* Console.log(`Report: ${report.uploaded} uploaded, ${report.failed} not uploaded, ${finished} ingested`)
+})
+
+program.pipe(
+  Effect.provide(Layer.mergeAll(Target.layer(), NodeContext.layer)),
+  NodeRuntime.runMain
+)
