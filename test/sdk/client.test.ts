@@ -16,7 +16,10 @@ import { ScriptedServer } from "../support/ScriptedServer.js"
 
 const [fetchTransport] = transports
 const build = (options: Partial<DeepsetClient.Options>) =>
-  DeepsetClient.make({ apiKey: Redacted.make(TEST_API_KEY), ...options }).pipe(Effect.provide(fetchTransport.layer))
+  DeepsetClient.make({ apiKey: Redacted.make(TEST_API_KEY), ...options }).pipe(
+    Effect.scoped,
+    Effect.provide(fetchTransport.layer)
+  )
 
 describe("DeepsetClient base URL", () => {
   it.effect("defaults to production and appends /api/v1 exactly once", () =>

@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
 import * as TestClock from "effect/TestClock"
 import { assertTag } from "../support/Assertions.js"
 import { client, transports } from "../support/Clients.js"
@@ -203,6 +204,31 @@ for (const transport of transports) {
           const error: Errors.GetStatusError = yield* Fiber.join(fiber)
           assert.strictEqual(error._tag, "TimeoutError")
           if (error._tag === "TimeoutError") assert.deepStrictEqual(error.timeout, Duration.seconds(5))
+        }))
+
+      it.effect("the timeout covers the body: an answer that stops halfway is TimeoutError", () =>
+        Effect.gen(function*() {
+          const server = yield* answer({ _tag: "Stall", status: 200 })
+          const fiber = yield* Effect.fork(
+            failure(run(UploadSessions.list(), { timeout: "5 seconds" }))
+          )
+          yield* server.awaitRequests(1)
+          yield* TestClock.adjust("5 seconds")
+          assertTag(yield* Fiber.join(fiber), "TimeoutError")
+        }))
+
+      it.effect("a timed-out attempt is retried, and the next one can succeed", () =>
+        Effect.gen(function*() {
+          const server = yield* answer({ _tag: "Hang" })
+          server.script(json(200, { session_id: SESSION, expires_at: "2024-01-01T00:00:00Z" }))
+          const fiber = yield* Effect.fork(
+            run(UploadSessions.getStatus({ sessionId: SESSION, retry: Schedule.recurs(1) }), { timeout: "5 seconds" })
+          )
+          yield* server.awaitRequests(1)
+          yield* TestClock.adjust("5 seconds")
+          const detail = yield* Fiber.join(fiber)
+          assert.strictEqual(detail.sessionId, SESSION)
+          assert.strictEqual(server.requests.length, 2)
         }))
     })
   })

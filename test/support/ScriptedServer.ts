@@ -32,6 +32,8 @@ export type Action =
   | { readonly _tag: "Destroy" }
   /** Never answer (until the server shuts down). */
   | { readonly _tag: "Hang" }
+  /** Send the status line, the headers and the start of a body, then nothing more. */
+  | { readonly _tag: "Stall"; readonly status: number }
 
 export type Handler = (request: RecordedRequest) => Action
 
@@ -85,6 +87,11 @@ export const make: Effect.Effect<ScriptedServerApi, never, Scope.Scope> = Effect
         return
       }
       if (action._tag === "Hang") return
+      if (action._tag === "Stall") {
+        res.writeHead(action.status, { "content-type": "application/json", "content-length": "1000" })
+        res.write("{\"data\": [")
+        return
+      }
       const isText = typeof action.body === "string"
       const payload = action.body === undefined ? "" : isText ? action.body as string : JSON.stringify(action.body)
       res.writeHead(action.status, {

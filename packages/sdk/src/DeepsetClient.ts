@@ -28,7 +28,10 @@ import { identity } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
 import { ConfigurationError } from "./Errors.js"
+import * as Deadlines from "./internal/deadlines.js"
+import * as Execute from "./internal/execute.js"
 import * as Retry from "./Retry.js"
 
 /**
@@ -153,11 +156,14 @@ export const normalizeBaseUrl = (
 const authorization = (apiKey: string): string => /^bearer\s/i.test(apiKey) ? apiKey : `Bearer ${apiKey}`
 
 /**
- * Builds the service from options, on top of the `HttpClient` in context.
+ * Builds the service from options, on top of the `HttpClient` in context. The scope bounds the
+ * client's one background fiber, which enforces the per-attempt timeouts.
  *
  * @since 0.1.0
  */
-export const make = (options: Options): Effect.Effect<Service, ConfigurationError, HttpClient.HttpClient> =>
+export const make = (
+  options: Options
+): Effect.Effect<Service, ConfigurationError, HttpClient.HttpClient | Scope.Scope> =>
   Effect.gen(function*() {
     const apiKey = Redacted.value(options.apiKey).trim()
     if (apiKey === "" || /^bearer\s*$/i.test(apiKey)) {
@@ -189,7 +195,7 @@ export const make = (options: Options): Effect.Effect<Service, ConfigurationErro
       options.transformClient ?? identity
     )
     const bareKey = apiKey.replace(/^bearer\s+/i, "")
-    return DeepsetClient.of({
+    const service = DeepsetClient.of({
       http,
       transfer: HttpClient.withTracerPropagation(outer, false),
       baseUrl,
@@ -199,6 +205,10 @@ export const make = (options: Options): Effect.Effect<Service, ConfigurationErro
       // A key of a few characters would match ordinary text; such a key is not a secret worth hiding.
       redact: bareKey.length < 8 ? identity : (text) => text.replaceAll(bareKey, "[REDACTED]")
     })
+    if (Duration.isFinite(timeout)) {
+      Execute.register(service, { scoped: HttpClient.withScope(http), deadlines: yield* Deadlines.make(timeout) })
+    }
+    return service
   })
 
 /**
@@ -221,7 +231,7 @@ export const make = (options: Options): Effect.Effect<Service, ConfigurationErro
  * @since 0.1.0
  */
 export const layer = (options: Options): Layer.Layer<DeepsetClient, ConfigurationError, HttpClient.HttpClient> =>
-  Layer.effect(DeepsetClient, make(options))
+  Layer.scoped(DeepsetClient, make(options))
 
 /**
  * The settings {@link layerConfig} reads: `DEEPSET_API_KEY` (required, redacted), `DEEPSET_API_URL`
@@ -251,4 +261,4 @@ export const config: Config.Config<Pick<Options, "apiKey" | "baseUrl" | "workspa
 export const layerConfig = (
   options: Omit<Options, "apiKey" | "baseUrl" | "workspace"> = {}
 ): Layer.Layer<DeepsetClient, ConfigError.ConfigError | ConfigurationError, HttpClient.HttpClient> =>
-  Layer.effect(DeepsetClient, Effect.flatMap(config, (settings) => make({ ...options, ...settings })))
+  Layer.scoped(DeepsetClient, Effect.flatMap(config, (settings) => make({ ...options, ...settings })))

@@ -32,7 +32,7 @@ import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { DeepsetClient } from "./DeepsetClient.js"
-import * as Errors from "./Errors.js"
+import type * as Errors from "./Errors.js"
 import { execute } from "./internal/execute.js"
 import * as Paginate from "./internal/paginate.js"
 import * as Responses from "./internal/responses.js"
@@ -215,8 +215,8 @@ export const close: (options: SessionOptions) => Effect.Effect<void, Errors.Clos
     HttpClientRequest.put(sessionPath(workspace, sessionId), { body: CLOSE_BODY }),
     (response) =>
       HttpClientResponse.matchStatus(response, {
-        // Drain what little a 204 carries so that the connection can be reused.
-        "2xx": (response) => Effect.asVoid(Responses.readBounded(response, Errors.BODY_EXCERPT_BYTES, redact)),
+        // Reading the (empty) body hands the connection back to the pool at once.
+        "2xx": (response) => Effect.ignore(response.arrayBuffer),
         404: (response) => Responses.notFound(response, redact),
         422: (response) => Responses.validation(response, redact),
         ...Responses.commonCases(redact)

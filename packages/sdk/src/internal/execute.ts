@@ -1,12 +1,37 @@
+import type * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Predicate from "effect/Predicate"
+import * as Schedule from "effect/Schedule"
+import type * as Scope from "effect/Scope"
 import type { Service } from "../DeepsetClient.js"
 import * as Errors from "../Errors.js"
 import * as Retry from "../Retry.js"
+import type * as Deadlines from "./deadlines.js"
 import * as Responses from "./responses.js"
+
+/**
+ * What `DeepsetClient.make` prepares for the calls of one client, beside the public service: the API
+ * client with scoped requests, so that a deadline can abort them, and the deadline watcher.
+ *
+ * @internal
+ */
+export interface Internals {
+  readonly scoped: HttpClient.HttpClient.With<HttpClientError.HttpClientError, Scope.Scope>
+  readonly deadlines: Deadlines.Deadlines
+}
+
+const internals = new WeakMap<Service, Internals>()
+
+/** @internal */
+export const register = (service: Service, value: Internals): Service => {
+  internals.set(service, value)
+  return service
+}
 
 /** @internal */
 export interface ExecuteOptions {
@@ -35,6 +60,21 @@ const guard = (policy: Retry.Policy, retryable: Predicate.Predicate<Errors.ApiEr
 }
 
 /**
+ * Retries `attempt` by `policy`. The schedule's driver is only made after a first failure: most calls
+ * never need it, and making it costs more than the rest of the bookkeeping of a call.
+ */
+const retrying = <A, E>(attempt: Effect.Effect<A, E>, policy: Schedule.Schedule<unknown, E>): Effect.Effect<A, E> =>
+  Effect.catchAll(attempt, (first) =>
+    Effect.flatMap(Schedule.driver(policy), (driver) => {
+      const again = (error: E): Effect.Effect<A, E> =>
+        Effect.matchEffect(driver.next(error), {
+          onFailure: () => Effect.fail(error),
+          onSuccess: () => Effect.catchAll(attempt, again)
+        })
+      return again(first)
+    }))
+
+/**
  * Sends one request to the API and handles its response, as one attempt bounded by the client's
  * timeout (the body read included), retried by the policy within `retryable`. The request value is
  * immutable and its body a byte array, so every attempt sends the same bytes.
@@ -47,22 +87,25 @@ export const execute = <A, E extends Errors.ApiError>(
   handle: (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<A, E>,
   options: ExecuteOptions
 ): Effect.Effect<A, E | Errors.TransportError | Errors.TimeoutError> => {
-  const sent = client.http.execute(request).pipe(
-    Effect.catchTags({
-      RequestError: (error) => Effect.fail(Responses.transport(error, client.redact)),
-      // A transformClient that fails on statuses still hands over the response: read it like any other.
-      ResponseError: (error) => Effect.succeed(error.response)
-    }),
-    Effect.flatMap(handle)
-  )
-  const attempt = Option.match(client.timeout, {
-    onNone: () => sent,
-    onSome: (timeout) =>
-      Effect.timeoutFail(sent, {
-        duration: timeout,
-        onTimeout: () => new Errors.TimeoutError({ ...Responses.requestInfo(request, client.baseUrl), timeout })
-      })
-  })
+  const send = <R>(http: HttpClient.HttpClient.With<HttpClientError.HttpClientError, R>) =>
+    http.execute(request).pipe(
+      Effect.catchTags({
+        RequestError: (error) => Effect.fail(Responses.transport(error, client.redact)),
+        // A transformClient that fails on statuses still hands over the response: read it like any other.
+        ResponseError: (error) => Effect.succeed(error.response)
+      }),
+      Effect.flatMap(handle)
+    )
+  const timedOut = (timeout: Duration.Duration) => () =>
+    new Errors.TimeoutError({ ...Responses.requestInfo(request, client.baseUrl), timeout })
+  const prepared = internals.get(client)
+  const attempt: Effect.Effect<A, E | Errors.TransportError | Errors.TimeoutError> = prepared !== undefined
+    ? prepared.deadlines.run(send(prepared.scoped), timedOut(prepared.deadlines.timeout))
+    : Option.match(client.timeout, {
+      onNone: () => send(client.http),
+      // A service made by hand (not by `make`) has no deadline watcher: fall back to Effect.timeout.
+      onSome: (timeout) => Effect.timeoutFail(send(client.http), { duration: timeout, onTimeout: timedOut(timeout) })
+    })
   const policy = options.retry === undefined
     ? client.retry
     : options.retry === false
@@ -70,6 +113,6 @@ export const execute = <A, E extends Errors.ApiError>(
     : Option.some(options.retry)
   return Option.match(policy, {
     onNone: () => attempt,
-    onSome: (policy) => Effect.retry(attempt, guard(policy, options.retryable))
+    onSome: (policy) => retrying(attempt, guard(policy, options.retryable))
   })
 }

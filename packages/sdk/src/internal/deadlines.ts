@@ -1,0 +1,94 @@
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Scope from "effect/Scope"
+
+interface InFlight {
+  readonly deadline: number
+  readonly scope: Scope.CloseableScope
+  timedOut: boolean
+}
+
+/**
+ * Per-attempt timeouts without a timer and a racing fiber per request (what `Effect.timeout` costs,
+ * and what weighs most in a short API call). Each attempt runs in a scope of its own, which a
+ * `withScope` client ties to the request's abort signal; one watcher fiber per client sleeps until the
+ * earliest deadline and closes the scopes of late attempts, which aborts them wherever they are
+ * (waiting for the answer or reading its body). The timeout is the same for every attempt of a client,
+ * so deadlines arrive in order and the set's first entry is always the earliest. The watcher runs on
+ * the caller's `Clock` (so `TestClock` drives it), starts with the first attempt, and ends after one
+ * idle timeout period, or with the client's scope.
+ *
+ * @internal
+ */
+export interface Deadlines {
+  readonly timeout: Duration.Duration
+  /**
+   * Runs `attempt` in a fresh scope that is closed at its deadline, and fails with `onTimeout()`
+   * when that is what stopped it. The attempt must consume its answer before it succeeds.
+   */
+  readonly run: <A, E, R, E2>(
+    attempt: Effect.Effect<A, E, R | Scope.Scope>,
+    onTimeout: () => E2
+  ) => Effect.Effect<A, E | E2, Exclude<R, Scope.Scope>>
+}
+
+/** @internal */
+export const make = (timeout: Duration.Duration): Effect.Effect<Deadlines, never, Scope.Scope> =>
+  Effect.map(Effect.scope, (home) => {
+    const millis = Duration.toMillis(timeout)
+    const inFlight = new Set<InFlight>()
+    let watching = false
+
+    const watch: Effect.Effect<void> = Effect.gen(function*() {
+      while (true) {
+        const now = yield* Clock.currentTimeMillis
+        let next: InFlight | undefined
+        for (const attempt of inFlight) {
+          if (attempt.deadline > now) {
+            next = attempt
+            break
+          }
+          inFlight.delete(attempt)
+          attempt.timedOut = true
+          yield* Scope.close(attempt.scope, Exit.void)
+        }
+        if (next !== undefined) {
+          yield* Effect.sleep(Duration.millis(next.deadline - now))
+          continue
+        }
+        yield* Effect.sleep(timeout)
+        if (inFlight.size === 0) {
+          watching = false
+          return
+        }
+      }
+    })
+
+    const run = <A, E, R, E2>(
+      attempt: Effect.Effect<A, E, R | Scope.Scope>,
+      onTimeout: () => E2
+    ): Effect.Effect<A, E | E2, Exclude<R, Scope.Scope>> =>
+      Effect.flatMap(Effect.zip(Scope.make(), Clock.currentTimeMillis), ([scope, now]) => {
+        const entry: InFlight = { deadline: now + millis, scope, timedOut: false }
+        inFlight.add(entry)
+        const started = watching ? attempt : Effect.suspend(() => {
+          watching = true
+          return Effect.zipRight(Effect.forkIn(watch, home), attempt)
+        })
+        return started.pipe(
+          Scope.extend(scope),
+          // A successful attempt has read its answer: closing its scope would only abort a finished
+          // request, and an abort is not free (it builds an AbortError). Failures and interruptions
+          // close it, which aborts whatever is still in flight.
+          Effect.onExit((exit) => {
+            inFlight.delete(entry)
+            return Exit.isSuccess(exit) ? Effect.void : Scope.close(scope, exit)
+          }),
+          Effect.catchAll((error): Effect.Effect<never, E | E2> => Effect.fail(entry.timedOut ? onTimeout() : error))
+        )
+      })
+
+    return { timeout, run }
+  })
