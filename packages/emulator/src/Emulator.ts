@@ -7,9 +7,11 @@
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as FileSystem from "@effect/platform/FileSystem"
+import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import { constTrue } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Random from "effect/Random"
 import * as Schema from "effect/Schema"
@@ -255,7 +257,11 @@ export const start: (options?: Options) => Effect.Effect<Handle, EmulatorStartEr
   const port = server.address._tag === "TcpAddress" ? server.address.port : config.port
   const origin = `http://${urlHost(config.host)}:${port}`
   runtime.urls = { origin, s3: `${origin}/s3/${bucket}` }
-  yield* server.serve(yield* makeApp(runtime))
+  // No span per request: nothing reads them, and making one (URL, headers, trace context) costs
+  // more than answering most emulator routes.
+  yield* server.serve(yield* makeApp(runtime)).pipe(
+    HttpMiddleware.withTracerDisabledWhenEffect(constTrue)
+  )
   return {
     apiUrl: origin,
     apiBaseUrl: `${origin}/api/v1`,

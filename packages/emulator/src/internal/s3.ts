@@ -3,15 +3,14 @@ import type * as FileSystem from "@effect/platform/FileSystem"
 import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import * as Multipart from "@effect/platform/Multipart"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Option from "effect/Option"
-import * as Stream from "effect/Stream"
 import { createHash } from "node:crypto"
 import * as NodePath from "node:path"
+import type { Readable } from "node:stream"
 import type * as Fault from "../Fault.js"
 import * as Inject from "./inject.js"
+import * as Multipart from "./multipart.js"
 import { type S3Error, s3Error, verify } from "./policy.js"
 import { CurrentEntry } from "./requestLog.js"
 import * as Respond from "./respond.js"
@@ -19,18 +18,24 @@ import type { EmulatorRuntime } from "./runtime.js"
 import { metaSuffix } from "./session.js"
 
 /**
- * The S3 side: `POST /s3/<bucket>` with a presigned-POST form, parsed as a stream. Fields are
- * collected until the file part; the file goes to disk chunk by chunk while it is hashed and
- * counted, so no upload is ever held in memory (except `.meta.json` files under 1 MiB, whose text
- * ingestion needs). Whatever goes wrong, the rest of the body is read before the answer, so that a
- * client still sending its file receives the error rather than a broken pipe.
+ * The S3 side: `POST /s3/<bucket>` with a presigned-POST form. The body is read chunk by chunk
+ * and parsed as it arrives (`FormParser`); fields are collected until the file part, whose bytes
+ * are hashed and counted as they pass. A file that fits in `bufferLimit` is written with a single
+ * call once complete; a larger one streams to disk, one write per `bufferLimit` of data, and the
+ * next chunk is read only once a write is done. So no upload is held in memory beyond that buffer
+ * (except `.meta.json` files under 1 MiB, whose text ingestion needs). Whatever goes wrong, the
+ * rest of the body is read before the answer, so that a client still sending its file receives
+ * the error rather than a broken pipe.
  *
  * @internal
  */
 const maxMetaText = 1024 * 1024
 
 /** S3 refuses forms whose fields before the file exceed 20 KB. */
-const maxFieldSize = 20 * 1024
+const maxPreData = 20 * 1024
+
+/** How much of a file is gathered before it goes to disk. */
+const bufferLimit = 256 * 1024
 
 interface Written {
   readonly path: string
@@ -44,11 +49,19 @@ interface Written {
   readonly sha256: ReturnType<typeof createHash>
   readonly md5: ReturnType<typeof createHash>
   meta: Array<Uint8Array> | undefined
+  /** Received but not yet on disk. */
+  buffered: Array<Uint8Array>
+  bufferedBytes: number
+  /** Opened once the file outgrows the buffer. */
+  file: FileSystem.File | undefined
+  onDisk: boolean
 }
 
 class UploadState {
   readonly fields = new Map<string, string>()
   fileSeen = false
+  /** Inside the content of the (first) file part. */
+  inFile = false
   trailing = false
   hang = false
   answer: HttpServerResponse.HttpServerResponse | undefined = undefined
@@ -73,10 +86,11 @@ const accessDenied = (message: string) => s3Error(403, "AccessDenied", message)
 const isDamage = (fault: Fault.Fault) =>
   fault._tag === "MalformedJson" || fault._tag === "WrongShape" || fault._tag === "TruncatedBody"
 
-const onFile = (runtime: EmulatorRuntime, state: UploadState, part: Multipart.File, requestId: string) =>
+/** Decides what becomes of the file part: faults first, then the form's checks; stores nothing yet. */
+const onFile = (runtime: EmulatorRuntime, state: UploadState, info: Multipart.FileInfo, requestId: string) =>
   Effect.gen(function*() {
     const entry = yield* CurrentEntry
-    const filename = part.name
+    const filename = info.name
     const fault = runtime.faults.next("s3", filename)
     if (fault !== undefined) {
       entry.fault = fault._tag
@@ -85,45 +99,116 @@ const onFile = (runtime: EmulatorRuntime, state: UploadState, part: Multipart.Fi
       else if (isDamage(fault)) state.damage = fault
       else state.answer = yield* Inject.before(fault, "xml", runtime.clock, requestId)
     }
-    if (state.hang || state.answer !== undefined) return yield* Stream.runDrain(part.content)
-    if (part.key !== "file") {
+    if (state.hang || state.answer !== undefined) return
+    if (info.field !== "file") {
       state.error = noFile
-      return yield* Stream.runDrain(part.content)
+      return
     }
     const now = yield* runtime.clock.currentTimeMillis
     const checked = check(runtime, state.fields, filename, now)
     if (Either.isLeft(checked)) {
       state.error = checked.left
-      return yield* Stream.runDrain(part.content)
+      return
     }
-    const written: Written = {
+    state.written = {
       ...checked.right,
       path: NodePath.join(runtime.storageDir, String(++runtime.uploadCounter)),
       size: 0,
       overflow: false,
       sha256: createHash("sha256"),
       md5: createHash("md5"),
-      meta: checked.right.name.endsWith(metaSuffix) ? [] : undefined
+      meta: checked.right.name.endsWith(metaSuffix) ? [] : undefined,
+      buffered: [],
+      bufferedBytes: 0,
+      file: undefined,
+      onDisk: false
     }
-    state.written = written
-    yield* Effect.scoped(Effect.gen(function*() {
-      const file = yield* runtime.fs.open(written.path, { flag: "w" })
-      yield* Stream.runForEach(part.content, (chunk) => {
-        written.size += chunk.length
-        if (written.overflow || written.size > written.maxSize) {
-          written.overflow = true
-          return Effect.void
-        }
-        written.sha256.update(chunk)
-        written.md5.update(chunk)
-        if (written.meta !== undefined) {
-          if (written.size <= maxMetaText) written.meta.push(chunk)
-          else written.meta = undefined
-        }
-        return file.writeAll(chunk)
-      })
-    }))
   })
+
+/** Counts, hashes and gathers a piece of the file; past the size limit it is only counted. */
+const receive = (written: Written, chunk: Uint8Array): void => {
+  written.size += chunk.length
+  if (written.overflow || written.size > written.maxSize) {
+    written.overflow = true
+    written.buffered = []
+    written.bufferedBytes = 0
+    return
+  }
+  written.sha256.update(chunk)
+  written.md5.update(chunk)
+  if (written.meta !== undefined) {
+    if (written.size <= maxMetaText) written.meta.push(chunk)
+    else written.meta = undefined
+  }
+  written.buffered.push(chunk)
+  written.bufferedBytes += chunk.length
+}
+
+/** Writes what is gathered to the (lazily opened) file, in one write. */
+const flush = (runtime: EmulatorRuntime, written: Written) =>
+  Effect.gen(function*() {
+    if (written.file === undefined) {
+      written.onDisk = true
+      written.file = yield* runtime.fs.open(written.path, { flag: "w" })
+    }
+    const bytes = written.buffered.length === 1 ? written.buffered[0]! : Buffer.concat(written.buffered)
+    written.buffered = []
+    written.bufferedBytes = 0
+    yield* written.file.writeAll(bytes)
+  })
+
+/** Puts the complete file on disk: in one call when it never outgrew the buffer. */
+const store = (runtime: EmulatorRuntime, written: Written) =>
+  Effect.suspend(() => {
+    if (written.file !== undefined) return written.bufferedBytes > 0 ? flush(runtime, written) : Effect.void
+    written.onDisk = true
+    const bytes = written.buffered.length === 1 ? written.buffered[0]! : Buffer.concat(written.buffered)
+    written.buffered = []
+    written.bufferedBytes = 0
+    return runtime.fs.writeFile(written.path, bytes)
+  })
+
+/**
+ * The next chunk of the request body, `undefined` at its end. It fails when the connection breaks
+ * before the end.
+ */
+const readChunk = (incoming: Readable): Effect.Effect<Buffer | undefined, IncompleteBody> =>
+  Effect.async((resume) => {
+    const take = (): boolean => {
+      const chunk = incoming.read() as Buffer | null
+      if (chunk !== null) resume(Effect.succeed(chunk))
+      else if (incoming.readableEnded) resume(Effect.succeed(undefined))
+      else return false
+      return true
+    }
+    if (take()) return
+    const cleanup = () => {
+      incoming.off("readable", onReadable)
+      incoming.off("end", onEnd)
+      incoming.off("error", onBroken)
+      incoming.off("close", onBroken)
+    }
+    const onReadable = () => {
+      if (take()) cleanup()
+    }
+    const onEnd = () => {
+      cleanup()
+      resume(Effect.succeed(undefined))
+    }
+    const onBroken = () => {
+      cleanup()
+      resume(Effect.fail(new IncompleteBody()))
+    }
+    incoming.on("readable", onReadable)
+    incoming.once("end", onEnd)
+    incoming.once("error", onBroken)
+    incoming.once("close", onBroken)
+    return Effect.sync(cleanup)
+  })
+
+class IncompleteBody {
+  readonly _tag = "IncompleteBody"
+}
 
 /** The policy, the key and the session, checked before a byte of the file is stored. */
 const check = (runtime: EmulatorRuntime, fields: ReadonlyMap<string, string>, filename: string, now: number) =>
@@ -173,6 +258,7 @@ const commit = (runtime: EmulatorRuntime, state: UploadState, written: Written) 
         s3Error(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed size")
       )
     }
+    yield* store(runtime, written)
     const now = yield* runtime.clock.currentTimeMillis
     runtime.store.settle(now)
     const md5 = written.md5.digest("hex")
@@ -252,58 +338,66 @@ const handle = (runtime: EmulatorRuntime, state: UploadState) =>
         ArgumentName: "Authorization"
       })
     }
-    if (!(request.headers["content-type"] ?? "").toLowerCase().startsWith("multipart/form-data")) {
+    const contentType = request.headers["content-type"]
+    if (!(contentType ?? "").toLowerCase().startsWith("multipart/form-data")) {
       return yield* refuse(
         s3Error(412, "PreconditionFailed", "Bucket POST must be of the enclosure-type multipart/form-data")
       )
     }
-    const parsed = yield* request.multipartStream.pipe(
-      Stream.runForEach((part) => {
-        if (state.fileSeen) {
-          state.trailing = true
-          return part._tag === "File" ? Stream.runDrain(part.content) : Effect.void
+    const malformed = () =>
+      refuse(
+        s3Error(400, "MalformedPOSTRequest", "The body of your POST request is not well-formed multipart/form-data.")
+      )
+    const boundary = Multipart.boundaryOf(contentType)
+    if (boundary === undefined) return yield* malformed()
+    const parser = new Multipart.FormParser(boundary, maxPreData)
+    while (true) {
+      const chunk = yield* readChunk(incoming)
+      const events = chunk === undefined ? parser.end() : parser.write(chunk)
+      if (parser.failure !== undefined) break
+      for (const event of events) {
+        switch (event._tag) {
+          case "Field": {
+            if (state.fileSeen) state.trailing = true
+            else state.fields.set(event.name.toLowerCase(), event.value)
+            break
+          }
+          case "FileStart": {
+            if (state.fileSeen) {
+              state.trailing = true
+            } else {
+              state.fileSeen = true
+              state.inFile = true
+              yield* onFile(runtime, state, event.info, requestId)
+            }
+            break
+          }
+          case "FileData": {
+            if (state.inFile && state.written !== undefined) receive(state.written, event.chunk)
+            break
+          }
+          case "FileEnd": {
+            state.inFile = false
+            break
+          }
         }
-        if (part._tag === "Field") {
-          state.fields.set(part.key.toLowerCase(), part.value)
-          return Effect.void
-        }
-        state.fileSeen = true
-        return onFile(runtime, state, part, requestId)
-      }),
-      Multipart.withLimits({
-        maxParts: Option.none(),
-        maxFieldSize,
-        maxFileSize: Option.none(),
-        fieldMimeTypes: []
-      }),
-      Effect.either
-    )
+      }
+      if (chunk === undefined) break
+      if (state.written !== undefined && state.written.bufferedBytes >= bufferLimit) {
+        yield* flush(runtime, state.written)
+      }
+    }
     const outcome = yield* Effect.gen(function*() {
-      if (Either.isLeft(parsed)) {
-        const error = parsed.left
-        if (error._tag === "MultipartError" && error.reason === "FieldTooLarge") {
-          return yield* refuse(
-            s3Error(
-              400,
-              "MaxPostPreDataLengthExceeded",
-              "Your POST request fields preceding the upload file were too large."
-            )
+      if (parser.failure === "PreDataTooLarge") {
+        return yield* refuse(
+          s3Error(
+            400,
+            "MaxPostPreDataLengthExceeded",
+            "Your POST request fields preceding the upload file were too large."
           )
-        }
-        if (error._tag === "MultipartError") {
-          return yield* refuse(
-            s3Error(
-              400,
-              "MalformedPOSTRequest",
-              "The body of your POST request is not well-formed multipart/form-data."
-            )
-          )
-        }
-        return Respond.s3Error(
-          s3Error(500, "InternalError", "We encountered an internal error. Please try again."),
-          requestId
         )
       }
+      if (parser.failure === "Malformed") return yield* malformed()
       if (state.hang) return yield* Effect.never
       if (state.answer !== undefined) return state.answer
       if (state.error !== undefined) return Respond.s3Error(state.error, requestId)
@@ -326,9 +420,22 @@ export const upload = (runtime: EmulatorRuntime) =>
   Effect.suspend(() => {
     const state = new UploadState()
     return Effect.ensuring(
-      handle(runtime, state),
+      handle(runtime, state).pipe(
+        Effect.catchTag("IncompleteBody", () =>
+          // The client broke off mid-body; S3 answers so, though usually no one is left to hear it.
+          Effect.map(CurrentEntry, (entry) =>
+            Respond.s3Error(
+              s3Error(
+                400,
+                "IncompleteBody",
+                "You did not provide the number of bytes specified by the Content-Length HTTP header."
+              ),
+              entry.id.toString(16).toUpperCase().padStart(16, "0")
+            ))),
+        Effect.scoped
+      ),
       Effect.suspend(() =>
-        state.written !== undefined && !state.committed ? removeQuietly(runtime.fs, state.written.path) : Effect.void
+        state.written?.onDisk === true && !state.committed ? removeQuietly(runtime.fs, state.written.path) : Effect.void
       )
     )
   })
