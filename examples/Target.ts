@@ -54,7 +54,7 @@ const cloud = (options: Options) =>
       )
     }
     const client = yield* DeepsetClient.DeepsetClient
-    yield* Console.log(`Target: deepset Cloud at ${client.baseUrl}, workspace "${workspace.value}"`)
+    yield* Console.log(`Target: deepset Cloud API at ${client.baseUrl}, workspace "${workspace.value}"`)
     return Target.of({ name: "deepset Cloud", emulator: Option.none() })
   }).pipe(
     Layer.effect(Target),

@@ -47,12 +47,12 @@ const injectFaults = Effect.gen(function*() {
 const program = Effect.gen(function*() {
   yield* injectFaults
 
-  yield* Console.log("1. create, retried while rate limited:")
+  yield* Console.log("1. create (the emulator rate limits it twice first):")
   const session = yield* UploadSessions.create()
   yield* Console.log(`created session ${session.sessionId}`)
   yield* UploadSessions.close({ sessionId: session.sessionId })
 
-  yield* Console.log("2. getStatus of a session that does not exist:")
+  yield* Console.log("2. getStatus of a session that does not exist (the emulator answers 503 once first):")
   yield* UploadSessions.getStatus({ sessionId: "00000000-0000-4000-8000-000000000000" }).pipe(
     Effect.flatMap((status) => Console.log(`unexpectedly found ${status.sessionId}`)),
     Effect.catchTags({
@@ -61,7 +61,7 @@ const program = Effect.gen(function*() {
     })
   )
 
-  yield* Console.log("3. list while the service is down:")
+  yield* Console.log("3. list (the emulator is down for it):")
   yield* UploadSessions.list({ limit: 5 }).pipe(
     Effect.flatMap((page) => Console.log(`listed ${page.data.length} of ${page.total} sessions`)),
     Effect.catchTags({

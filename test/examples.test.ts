@@ -4,6 +4,7 @@
  * example that rots fails here. The test file under examples/ runs through the examples' own vitest
  * config, as a user's test suite would.
  */
+import { Emulator } from "@effect-deepset/emulator"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as Command from "@effect/platform/Command"
 import { assert, describe, it } from "@effect/vitest"
@@ -33,11 +34,15 @@ interface Run {
 
 const text = <E, R>(stream: Stream.Stream<Uint8Array, E, R>) => stream.pipe(Stream.decodeText(), Stream.mkString)
 
-const run = (command: string, ...args: ReadonlyArray<string>): Effect.Effect<Run> =>
+const run = (
+  command: string,
+  args: ReadonlyArray<string>,
+  extraEnv: Record<string, string> = {}
+): Effect.Effect<Run> =>
   Effect.gen(function*() {
     const process = yield* Command.make(command, ...args).pipe(
       Command.workingDirectory(root),
-      Command.env({ ...env, NO_COLOR: "1" }, { extendEnv: false }),
+      Command.env({ ...env, ...extraEnv, NO_COLOR: "1" }, { extendEnv: false }),
       Command.start
     )
     const [stdout, stderr, exitCode] = yield* Effect.all(
@@ -47,9 +52,12 @@ const run = (command: string, ...args: ReadonlyArray<string>): Effect.Effect<Run
     return { exitCode, stdout, output: `--- stdout\n${stdout}\n--- stderr\n${stderr}` }
   }).pipe(Effect.scoped, slots.withPermits(1), Effect.provide(NodeContext.layer), Effect.orDie)
 
-/** Runs `examples/<file>` and checks that it succeeded on the emulator. */
+const tsx = (file: string, extraEnv?: Record<string, string>) =>
+  run(bin("tsx"), ["--conditions=source", `examples/${file}`], extraEnv)
+
+/** Runs `examples/<file>` and checks that it succeeded on its in-process emulator. */
 const example = (file: string) =>
-  Effect.tap(run(bin("tsx"), "--conditions=source", `examples/${file}`), (result) => {
+  Effect.tap(tsx(file), (result) => {
     assert.strictEqual(result.exitCode, 0, result.output)
     assert.match(
       result.stdout.split("\n")[0]!,
@@ -172,8 +180,44 @@ describe.concurrent("examples", () => {
 
   it.live("emulator-in-tests: the example test suite passes under its own vitest config", () =>
     Effect.gen(function*() {
-      const result = yield* run(bin("vitest"), "run", "--config", "examples/vitest.config.ts")
+      const result = yield* run(bin("vitest"), ["run", "--config", "examples/vitest.config.ts"])
       assert.strictEqual(result.exitCode, 0, result.output)
       find(result, /Tests\s+4 passed \(4\)/)
     }), TIMEOUT)
+
+  // The other half of Target: with a key, the examples take their settings from the environment, as
+  // deepset Cloud users' programs do. Here the "cloud" is an emulator this test starts.
+  it.live(
+    "with DEEPSET_API_KEY: the API and workspace from the environment, no emulator of its own",
+    () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.start({ ingestionDelay: 0 })
+        const result = yield* tsx("failed-files.ts", {
+          DEEPSET_API_KEY: emulator.apiKey,
+          DEEPSET_API_URL: emulator.apiUrl,
+          DEEPSET_WORKSPACE: "from-env"
+        })
+        assert.strictEqual(result.exitCode, 0, result.output)
+        assert.strictEqual(
+          result.stdout.split("\n")[0],
+          `Target: deepset Cloud API at ${emulator.apiBaseUrl}, workspace "from-env"`
+        )
+        const [session] = find(result, new RegExp(`2 failed files in session (${UUID})`))
+        const sessions = yield* emulator.sessions
+        assert.deepStrictEqual(sessions.map((s) => [s.sessionId, s.workspace]), [[session, "from-env"]])
+      }).pipe(Effect.scoped, Effect.provide(NodeContext.layer)),
+    TIMEOUT
+  )
+
+  it.live("with DEEPSET_API_KEY but no DEEPSET_WORKSPACE: a clear error, nothing sent", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.start()
+      const result = yield* tsx("expired-sessions.ts", {
+        DEEPSET_API_KEY: emulator.apiKey,
+        DEEPSET_API_URL: emulator.apiUrl
+      })
+      assert.notStrictEqual(result.exitCode, 0, result.output)
+      assert.include(result.output, "set DEEPSET_WORKSPACE too")
+      assert.deepStrictEqual(yield* emulator.requests, [])
+    }).pipe(Effect.scoped), TIMEOUT)
 })
