@@ -39,7 +39,7 @@ const postToS3 = (session: Models.UploadSession, name: string, text: string) =>
     }
     form.append("file", new Blob([text], { type: "text/plain" }), name)
     // Encoded with the platform's own encoder (a `Response`), so that any HttpClient can send the bytes:
-    // the undici client does not accept the FormData class that Node's global fetch uses.
+    // the undici client of @effect/platform-node does not recognise Node's global FormData class.
     const encoded = new Response(form)
     const bytes = new Uint8Array(yield* Effect.promise(() => encoded.arrayBuffer()))
     yield* HttpClient.filterStatusOk(transfer).execute(
@@ -57,7 +57,10 @@ const byHand = Effect.gen(function*() {
   )
 
   // Closing starts ingestion. `ensuring` closes the session even if an upload fails.
-  yield* Effect.forEach(documents, ({ name, text }) => postToS3(session, name, text), { concurrency: 2 }).pipe(
+  yield* Effect.forEach(documents, ({ name, text }) => postToS3(session, name, text), {
+    concurrency: 2,
+    discard: true
+  }).pipe(
     Effect.ensuring(Effect.orDie(UploadSessions.close({ sessionId })))
   )
   yield* Console.log(`[UploadSessions] uploaded ${documents.length} files and closed session ${sessionId}`)
