@@ -10,6 +10,7 @@ import * as UploadSource from "@effect-deepset/sdk/UploadSource"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -25,6 +26,25 @@ const getStatusTimes = (sessionId: string, count: number, variant: SdkVariant) =
     for (let i = 0; i < count; i++) yield* UploadSessions.getStatus({ sessionId })
   }).pipe(Effect.withTracerEnabled(variant !== "tracer off" && variant !== "all off"))
 
+// The same request without the SDK: `@effect/platform`'s client with the same headers, and `JSON.parse`.
+const platformGetStatusTimes = (target: Target, sessionId: string, count: number) =>
+  Effect.gen(function*() {
+    const client = (yield* HttpClient.HttpClient).pipe(
+      HttpClient.mapRequest(HttpClientRequest.setHeaders({
+        authorization: `Bearer ${target.apiKey}`,
+        accept: "application/json",
+        "user-agent": target.userAgent
+      }))
+    )
+    const url = `${target.baseUrl}/api/v1/workspaces/${encodeURIComponent(target.workspace)}/upload_sessions/${
+      encodeURIComponent(sessionId)
+    }`
+    for (let i = 0; i < count; i++) {
+      const response = yield* client.get(url)
+      JSON.parse(yield* response.text)
+    }
+  }).pipe(Effect.provide(NodeHttpClient.layerUndici))
+
 // The client settings of a variant: each switches off one thing through the SDK's public options.
 const variantOptions = (variant: SdkVariant): Partial<DeepsetClient.Options> => {
   const noRetry = { retry: false } as const
@@ -35,6 +55,7 @@ const variantOptions = (variant: SdkVariant): Partial<DeepsetClient.Options> => 
   switch (variant) {
     case "default":
     case "tracer off":
+    case "platform client":
       return {}
     case "no retry":
       return noRetry
@@ -80,6 +101,13 @@ export const run = async (target: Target, workload: Workload): Promise<Measured>
   try {
     switch (workload._tag) {
       case "GetStatus": {
+        if (variant === "platform client") {
+          await Effect.runPromise(platformGetStatusTimes(target, workload.sessionId, workload.warmup))
+          return await measure(async () => {
+            await Effect.runPromise(platformGetStatusTimes(target, workload.sessionId, workload.count))
+            return { items: workload.count }
+          })
+        }
         await runtime.runPromise(getStatusTimes(workload.sessionId, workload.warmup, variant))
         return await measure(async () => {
           await runtime.runPromise(getStatusTimes(workload.sessionId, workload.count, variant))

@@ -27,10 +27,19 @@ export interface Target {
 /**
  * The SDK's settings a `GetStatus` run can switch off one by one, to tell what each costs (`--ablation`):
  * its retry policy, its per-attempt timeout, the trace headers on API requests, or tracing altogether.
+ * `platform client` is no SDK at all: the same request through `@effect/platform`'s `HttpClient` on
+ * `NodeHttpClient.layerUndici`, parsed with `JSON.parse`, the floor of any client built on it.
  *
  * @since 0.1.0
  */
-export type SdkVariant = "default" | "no retry" | "no timeout" | "no trace headers" | "tracer off" | "all off"
+export type SdkVariant =
+  | "default"
+  | "no retry"
+  | "no timeout"
+  | "no trace headers"
+  | "tracer off"
+  | "all off"
+  | "platform client"
 
 /**
  * Every variant, in the order they are reported.
@@ -43,7 +52,8 @@ export const sdkVariants: ReadonlyArray<SdkVariant> = [
   "no timeout",
   "no trace headers",
   "tracer off",
-  "all off"
+  "all off",
+  "platform client"
 ]
 
 /**
