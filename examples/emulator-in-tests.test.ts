@@ -90,10 +90,11 @@ layer(onEmulator({ retry: false }))("on the test clock", (it) => {
       const emulator = yield* Emulator.Emulator
       yield* emulator.reset
       const session = yield* UploadSessions.create()
+
+      yield* TestClock.adjust("23 hours")
       assert.deepStrictEqual(yield* expiredSessionIds, [])
 
-      yield* TestClock.adjust("24 hours")
-
+      yield* TestClock.adjust("2 hours")
       assert.deepStrictEqual(yield* expiredSessionIds, [session.sessionId])
     }))
 
