@@ -145,9 +145,10 @@ export const render = (
   if (state.phase === "uploading" || !state.waiting) {
     const done = state.uploaded + state.failed
     const left = eta(state, now)
+    const etaText = left === undefined ? "–" : left > 0 && left < 1000 ? "<1s" : Format.duration(left)
     const failed = state.failed > 0 ? `  ${style.red(`${state.failed} failed`)}` : ""
     const info = `  ${done}/${state.totalFiles} files  ${Format.bytes(state.bytes)}/${Format.bytes(state.totalBytes)}` +
-      `  ${Format.rate(rate(state, now))}  ETA ${left === undefined ? "–" : left > 0 && left < 1000 ? "<1s" : Format.duration(left)}${failed}`
+      `  ${Format.rate(rate(state, now))}  ETA ${etaText}${failed}`
     const label = state.phase === "done" ? "Uploaded  " : "Uploading "
     const fraction = state.totalBytes > 0
       ? state.bytes / state.totalBytes

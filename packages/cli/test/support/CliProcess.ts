@@ -71,8 +71,15 @@ export const signalWhen = (
       Effect.fork
     )
     const stderr = yield* Effect.fork(text(process.stderr))
-    yield* Deferred.await(seen)
-    yield* process.kill(signal)
+    // If the line never comes, the process's own end (and its output) tells the test why.
+    yield* Effect.raceFirst(Deferred.await(seen), Effect.asVoid(process.exitCode))
+    if (yield* process.isRunning) {
+      // A process that does not end after the signal is a failure to report, not a test that hangs.
+      yield* process.kill(signal).pipe(
+        Effect.timeout("90 seconds"),
+        Effect.catchTag("TimeoutException", () => process.kill("SIGKILL"))
+      )
+    }
     const exitCode = yield* process.exitCode
     yield* Fiber.await(stdout)
     return { stdout: (yield* Ref.get(lines)).join("\n"), stderr: yield* Fiber.join(stderr), exitCode: Number(exitCode) }
