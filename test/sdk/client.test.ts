@@ -2,7 +2,7 @@
  * Building the client: base URLs, refusal of clear-text keys, configuration from the environment, and
  * the transfer client for requests that must not carry the key.
  */
-import { DeepsetClient } from "@effect-deepset/sdk"
+import { DeepsetClient, UploadSessions } from "@effect-deepset/sdk"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { assert, describe, it } from "@effect/vitest"
 import * as ConfigProvider from "effect/ConfigProvider"
@@ -122,8 +122,21 @@ describe("DeepsetClient.layerConfig", () => {
 })
 
 for (const transport of transports) {
-  describe(`DeepsetClient.transfer over ${transport.name}`, () => {
+  describe(`DeepsetClient over ${transport.name}`, () => {
     it.layer(ScriptedServer.layer)((it) => {
+      it.effect("releasing the client stops its deadline watcher, even one started uninterruptibly", () =>
+        Effect.gen(function*() {
+          const server = yield* ScriptedServer
+          server.reset()
+          server.handle(() => ({ status: 200, body: { data: [], has_more: false, total: 0 } }))
+          // The first call starts the watcher; as the acquire of a resource it runs uninterruptibly. If
+          // the watcher inherited that, releasing the layer below would wait for it forever.
+          const page = yield* Effect.scoped(Effect.acquireRelease(UploadSessions.list(), () => Effect.void)).pipe(
+            Effect.provide(Layer.orDie(client(server.url, transport, { timeout: "1 minute" })))
+          )
+          assert.strictEqual(page.total, 0)
+        }))
+
       it.effect("sends no key, no base URL and no trace context; the API client sends all three", () =>
         Effect.gen(function*() {
           const server = yield* ScriptedServer

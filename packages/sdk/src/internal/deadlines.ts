@@ -75,7 +75,9 @@ export const make = (timeout: Duration.Duration): Effect.Effect<Deadlines, never
         inFlight.add(entry)
         const started = watching ? attempt : Effect.suspend(() => {
           watching = true
-          return Effect.zipRight(Effect.forkIn(watch, home), attempt)
+          // The first attempt may run uninterruptibly (say, as the acquire of a resource); the watcher
+          // must not inherit that, or closing the client's scope could not stop it.
+          return Effect.zipRight(Effect.forkIn(Effect.interruptible(watch), home), attempt)
         })
         return started.pipe(
           Scope.extend(scope),
