@@ -82,7 +82,10 @@ describe("S3 faults", () => {
         const emulator = yield* Emulator.Emulator
         yield* emulator.reset
         yield* emulator.setFaults([Fault.times("s3", Fault.slowDown, 2)])
-        const fiber = yield* Effect.fork(Upload.files([{ name: "slow.txt", body: "eventually" }]))
+        // A day per attempt: moving the clock on while a request is in flight must not time it out.
+        const fiber = yield* Effect.fork(
+          Upload.files([{ name: "slow.txt", body: "eventually" }], { s3Timeout: "1 day" })
+        )
         // Each backoff is a sleep on the test clock: move time on whenever the upload waits.
         while ((yield* Fiber.poll(fiber))._tag === "None") {
           yield* waitUntil(Effect.map(TestClock.sleeps(), (sleeps) => sleeps.length > 0))

@@ -63,7 +63,10 @@ describe("nothing lost", () => {
           assert.deepStrictEqual(stored, reportedObjects(report))
           const sessions = yield* emulator.sessions
           assert.isTrue(sessions.every((s) => s.status === "CLOSED"))
-          assert.deepStrictEqual(sessions.map((s) => s.sessionId).sort(), report.sessions.map((s) => s.sessionId).sort())
+          assert.deepStrictEqual(
+            sessions.map((s) => s.sessionId).sort(),
+            report.sessions.map((s) => s.sessionId).sort()
+          )
         }),
       { fastCheck: { numRuns: 12, seed: 20261124 } }
     )
@@ -76,7 +79,9 @@ describe("nothing lost", () => {
           const emulator = yield* Emulator.Emulator
           yield* emulator.reset
           yield* emulator.setFaults([Fault.withRate("s3", Fault.slowDown, 0.1)])
-          const sources = toSources(Array.from({ length: count }, (_, i) => ({ stem: "f", size: i * 10, meta: i % 3 === 0 })))
+          const sources = toSources(
+            Array.from({ length: count }, (_, i) => ({ stem: "f", size: i * 10, meta: i % 3 === 0 }))
+          )
           const concurrency = 4
           const collector = UploadReport.collector()
           yield* Upload.events(sources, { maxFilesPerSession: 7, concurrency, s3Retry: Schedule.recurs(30) }).pipe(

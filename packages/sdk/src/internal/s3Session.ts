@@ -24,9 +24,6 @@ import type * as Source from "./source.js"
 /** The files one session accepts (API.md). */
 export const maxFilesPerSession = 10_000
 
-const ATTR_SESSION_ID = "deepset.session_id"
-const ATTR_FILE = "deepset.file_name"
-
 /** How a session is opened and how its files are sent. */
 export interface Options {
   readonly workspaceName?: string | undefined
@@ -104,7 +101,7 @@ export const open = (
         return UploadSessions.close({ workspaceName, sessionId })
       }))
     )
-    const target = S3.target({
+    const target = yield* S3.make({
       client: client.transfer,
       url: session.awsPrefixedRequestConfig.url,
       fields: session.awsPrefixedRequestConfig.fields,
@@ -159,8 +156,6 @@ export const open = (
             uploaded++
             return { bytes, meta: source.meta !== undefined }
           })
-        ).pipe(
-          Effect.withSpan("Upload.send", { attributes: { [ATTR_SESSION_ID]: sessionId, [ATTR_FILE]: source.name } })
         )
       })
 

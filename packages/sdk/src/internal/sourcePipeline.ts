@@ -7,11 +7,9 @@
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Array from "effect/Array"
-import * as Deferred from "effect/Deferred"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as FiberId from "effect/FiberId"
 import * as Predicate from "effect/Predicate"
 import type * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
@@ -42,6 +40,12 @@ interface Rejected {
   readonly error: FileError
 }
 
+/** A session was opened: announced before any of its files. */
+interface Opened {
+  readonly _tag: "Opened"
+  readonly session: S3Session.Open
+}
+
 /** A source routed to its session. */
 interface Routed {
   readonly _tag: "Routed"
@@ -55,17 +59,18 @@ interface Sealed {
   readonly slot: Slot
 }
 
-type Step = Rejected | Routed | Sealed
+type Step = Rejected | Opened | Routed | Sealed
 
-/** One session of the run: opened by its first source, closed after its last. */
+/**
+ * One session of the run, or why it could not be created (its sources then fail with that error).
+ * Its counters are plain fields: fibers only interleave at yields, never inside one synchronous step.
+ */
 interface Slot {
-  readonly open: Effect.Effect<Either.Either<S3Session.Open, Errors.CreateError>, never, DeepsetClient>
+  readonly session: Either.Either<S3Session.Open, Errors.CreateError>
   assigned: number
   done: number
   sealed: boolean
-  announced: boolean
   closed: boolean
-  opened: S3Session.Open | undefined
 }
 
 const prepareAll = (sources: Iterable<UploadSource>) => {
@@ -101,63 +106,46 @@ const prepareEach = <E, R>(
     })
   })
 
-const makeSlot = (options: Options, scope: Scope.Scope): Slot => {
-  let started: Deferred.Deferred<Either.Either<S3Session.Open, Errors.CreateError>> | undefined
-  const slot: Slot = {
-    // The first source opens the session, the others wait for it; creating is uninterruptible anyway
-    // (it is a resource's acquisition), so the waiters are never left hanging.
-    open: Effect.suspend(() => {
-      if (started !== undefined) return Deferred.await(started)
-      const deferred = Deferred.unsafeMake<Either.Either<S3Session.Open, Errors.CreateError>>(FiberId.none)
-      started = deferred
-      return S3Session.open(options).pipe(
-        Effect.tap((opened) => {
-          slot.opened = opened
-        }),
-        Effect.either,
-        Scope.extend(scope),
-        Effect.tap((result) => Deferred.succeed(deferred, result))
-      )
-    }),
-    assigned: 0,
-    done: 0,
-    sealed: false,
-    announced: false,
-    closed: false,
-    opened: undefined
-  }
-  return slot
-}
-
 /**
  * Routes sources to sessions in input order: a session takes sources while their objects (a document,
- * plus its companion) fit in `maxFiles`; then it is sealed and the next one takes over.
+ * plus its companion) fit in `maxFiles`; then it is sealed and the next one is opened. Opening happens
+ * here, in order and ahead of the uploads, so the next session is ready when the current one fills.
  */
 const route = <E, R>(
   sources: Stream.Stream<Source.Prepared | Rejected, E, R>,
   options: Options,
   scope: Scope.Scope,
   slots: Array<Slot>
-): Stream.Stream<Step, E, R> =>
+): Stream.Stream<Step, E, R | DeepsetClient> =>
   Stream.suspend(() => {
     let used = 0
     let current: Slot | undefined
+    const open = Effect.map(Effect.either(Scope.extend(S3Session.open(options), scope)), (session): Slot => {
+      const slot: Slot = { session, assigned: 0, done: 0, sealed: false, closed: false }
+      slots.push(slot)
+      return slot
+    })
     return sources.pipe(
-      Stream.mapConcat((source): ReadonlyArray<Step> => {
-        if (source._tag === "Rejected") return [source]
+      Stream.mapEffect((source): Effect.Effect<ReadonlyArray<Step>, never, DeepsetClient> => {
+        if (source._tag === "Rejected") return Effect.succeed([source])
         const objects = source.meta === undefined ? 1 : 2
-        const steps: Array<Step> = []
-        if (current === undefined || used + objects > options.maxFiles) {
-          if (current !== undefined) steps.push({ _tag: "Sealed", slot: current })
-          current = makeSlot(options, scope)
-          slots.push(current)
-          used = 0
+        if (current !== undefined && used + objects <= options.maxFiles) {
+          used += objects
+          current.assigned++
+          return Effect.succeed([{ _tag: "Routed", source, slot: current }])
         }
-        used += objects
-        current.assigned++
-        steps.push({ _tag: "Routed", source, slot: current })
-        return steps
+        const previous = current
+        return Effect.map(open, (slot): ReadonlyArray<Step> => {
+          current = slot
+          used = objects
+          slot.assigned++
+          const steps: Array<Step> = previous === undefined ? [] : [{ _tag: "Sealed", slot: previous }]
+          if (Either.isRight(slot.session)) steps.push({ _tag: "Opened", session: slot.session.right })
+          steps.push({ _tag: "Routed", source, slot })
+          return steps
+        })
       }),
+      Stream.flattenIterables,
       Stream.concat(Stream.suspend(() =>
         current === undefined ? Stream.empty : Stream.make<Array<Step>>({ _tag: "Sealed", slot: current })
       ))
@@ -165,96 +153,71 @@ const route = <E, R>(
   })
 
 /** Closes a sealed session whose sources are all done, once. */
-const closeIfDone = (slot: Slot): Effect.Effect<Array<UploadEvent>, never, DeepsetClient> => {
-  if (!slot.sealed || slot.done < slot.assigned || slot.closed || slot.opened === undefined) {
+const closeIfDone = (slot: Slot): Effect.Effect<ReadonlyArray<UploadEvent>, never, DeepsetClient> => {
+  if (!slot.sealed || slot.done < slot.assigned || slot.closed || Either.isLeft(slot.session)) {
     return Effect.succeed([])
   }
   slot.closed = true
-  const opened = slot.opened
-  return Effect.map(Effect.either(opened.close), (result) => [
+  const session = slot.session.right
+  return Effect.map(Effect.either(session.close), (result) => [
     UploadEvent.SessionClosed({
-      sessionId: opened.sessionId,
+      sessionId: session.sessionId,
       files: slot.assigned,
-      uploaded: opened.uploaded(),
+      uploaded: session.uploaded(),
       error: Either.isLeft(result) ? result.left : undefined
     })
   ])
 }
 
-const rejected = (step: Rejected): UploadEvent =>
-  UploadEvent.FileFailed({
-    index: step.index,
-    input: step.input,
-    name: step.input,
-    sessionId: undefined,
-    error: step.error,
-    metaUploaded: false
-  })
-
-const send = (step: Routed): Stream.Stream<UploadEvent, never, DeepsetClient | FileSystem.FileSystem> => {
+const send = (
+  step: Routed
+): Effect.Effect<ReadonlyArray<UploadEvent>, never, DeepsetClient | FileSystem.FileSystem> => {
   const { slot, source } = step
-  const finish = (event: UploadEvent) =>
-    Effect.suspend(() => {
-      slot.done++
-      return Effect.map(closeIfDone(slot), (closed) => [event, ...closed])
-    })
-  return Stream.unwrap(Effect.map(slot.open, (opened) => {
-    if (Either.isLeft(opened)) {
-      return Stream.fromIterableEffect(finish(UploadEvent.FileFailed({
-        index: source.index,
-        input: source.input,
-        name: source.name,
-        sessionId: undefined,
-        error: opened.left,
-        metaUploaded: false
-      })))
-    }
-    const session = opened.right
-    const announce = slot.announced ? Stream.empty : Stream.suspend(() => {
-      if (slot.announced) return Stream.empty
-      slot.announced = true
-      return Stream.make(
-        UploadEvent.SessionOpened({ sessionId: session.sessionId, expiresAt: session.session.expiresAt })
-      )
-    })
-    const upload = Effect.flatMap(
-      Effect.match(session.send(source), {
-        onSuccess: ({ bytes, meta }) =>
-          UploadEvent.FileUploaded({
-            index: source.index,
-            input: source.input,
-            name: source.name,
-            sessionId: session.sessionId,
-            bytes,
-            meta
-          }),
+  const { index, input, name } = source
+  const result: Effect.Effect<UploadEvent, never, FileSystem.FileSystem> = Either.match(slot.session, {
+    onLeft: (error) =>
+      Effect.succeed(UploadEvent.FileFailed({ index, input, name, sessionId: undefined, error, metaUploaded: false })),
+    onRight: (session) => {
+      const sessionId = session.sessionId
+      return Effect.match(session.send(source), {
+        onSuccess: ({ bytes, meta }) => UploadEvent.FileUploaded({ index, input, name, sessionId, bytes, meta }),
         onFailure: ({ error, metaUploaded }) =>
-          UploadEvent.FileFailed({
-            index: source.index,
-            input: source.input,
-            name: source.name,
-            sessionId: session.sessionId,
-            error,
-            metaUploaded
-          })
-      }),
-      finish
-    )
-    return Stream.concat(announce, Stream.fromIterableEffect(upload))
-  }))
+          UploadEvent.FileFailed({ index, input, name, sessionId, error, metaUploaded })
+      })
+    }
+  })
+  return Effect.flatMap(result, (event) => {
+    slot.done++
+    return Effect.map(closeIfDone(slot), (closed) => closed.length === 0 ? [event] : [event, ...closed])
+  })
 }
 
-const perform = (step: Step): Stream.Stream<UploadEvent, never, DeepsetClient | FileSystem.FileSystem> => {
+const perform = (
+  step: Step
+): Effect.Effect<ReadonlyArray<UploadEvent>, never, DeepsetClient | FileSystem.FileSystem> => {
   switch (step._tag) {
     case "Rejected":
-      return Stream.make(rejected(step))
+      return Effect.succeed([
+        UploadEvent.FileFailed({
+          index: step.index,
+          input: step.input,
+          name: step.input,
+          sessionId: undefined,
+          error: step.error,
+          metaUploaded: false
+        })
+      ])
+    case "Opened":
+      return Effect.succeed([
+        UploadEvent.SessionOpened({ sessionId: step.session.sessionId, expiresAt: step.session.session.expiresAt })
+      ])
     case "Routed":
       return send(step)
     case "Sealed":
-      return Stream.fromIterableEffect(Effect.suspend(() => {
+      return Effect.suspend(() => {
         step.slot.sealed = true
         return closeIfDone(step.slot)
-      }))
+      })
   }
 }
 
@@ -267,8 +230,9 @@ const wait = (
   const { schedule, timeout } = options.wait
   const { workspaceName } = options
   return Stream.mergeAll(
-    slots.flatMap(({ opened, closed }) => {
-      if (opened === undefined || !closed || opened.expected() === 0) return []
+    slots.flatMap(({ closed, session }) => {
+      if (Either.isLeft(session) || !closed || session.right.expected() === 0) return []
+      const opened = session.right
       const sessionId = opened.sessionId
       const progress = S3Session.ingestion({ workspaceName, sessionId, expected: opened.expected(), timeout, schedule })
         .pipe(
@@ -312,7 +276,8 @@ export const events = <E, R>(
     const slots: Array<Slot> = []
     const collector = UploadReport.collector()
     return route(sources, options, scope, slots).pipe(
-      Stream.flatMap(perform, { concurrency: options.concurrency }),
+      Stream.mapEffect(perform, { concurrency: options.concurrency, unordered: true }),
+      Stream.flattenIterables,
       Stream.concat(Stream.suspend(() => wait(slots, options))),
       Stream.map((event) => {
         collector.add(event)
