@@ -5,7 +5,6 @@
 import { Emulator } from "@effect-deepset/emulator"
 import { DeepsetClient } from "@effect-deepset/sdk"
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
