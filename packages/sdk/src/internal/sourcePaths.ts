@@ -36,7 +36,7 @@ const collect = (inputs: ReadonlyArray<string>, recursive: boolean) =>
     const fail = (file: string, reason: string) =>
       problems.push(new SourceReadError({ name: path.basename(file), path: file, reason }))
 
-    const walk = (dir: string, top: boolean): Effect.Effect<void> =>
+    const walk = (dir: string): Effect.Effect<void> =>
       Effect.gen(function*() {
         // Symbolic links can make a folder its own descendant: each real folder is walked once.
         const real = yield* Effect.either(fs.realPath(dir))
@@ -52,7 +52,7 @@ const collect = (inputs: ReadonlyArray<string>, recursive: boolean) =>
           if (Either.isLeft(info)) {
             fail(full, Source.platformReason(info.left))
           } else if (info.right.type === "Directory") {
-            if (recursive || top) yield* walk(full, false)
+            if (recursive) yield* walk(full)
           } else if (info.right.type === "File") {
             files.set(path.resolve(full), full)
           }
@@ -62,7 +62,7 @@ const collect = (inputs: ReadonlyArray<string>, recursive: boolean) =>
     for (const input of inputs) {
       const info = yield* Effect.either(fs.stat(input))
       if (Either.isLeft(info)) fail(input, Source.platformReason(info.left))
-      else if (info.right.type === "Directory") yield* walk(input, true)
+      else if (info.right.type === "Directory") yield* walk(input)
       else files.set(path.resolve(input), input)
     }
     return { files, problems, explicit: new Set(inputs.map((input) => path.resolve(input))) }
