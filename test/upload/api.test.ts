@@ -224,6 +224,26 @@ describe("Upload.paths", () => {
         assert.deepStrictEqual(yield* emulator.requests, [])
       }))
 
+    it.scoped("a missing file or a folder given as a file fails alone, and the other files still go", () =>
+      Effect.gen(function*() {
+        const fs = yield* FileSystem.FileSystem
+        const path = yield* Path.Path
+        const dir = yield* fs.makeTempDirectoryScoped()
+        yield* fs.writeFileString(path.join(dir, "fine.txt"), "fine")
+        const report = yield* Upload.files([
+          UploadSource.fromPath(path.join(dir, "fine.txt")),
+          UploadSource.fromPath(path.join(dir, "missing.txt")),
+          { name: "folder", body: { path: dir } }
+        ])
+        assert.deepStrictEqual(report.files.map((f) => [f.name, f.status, f.error?.tag]), [
+          ["fine.txt", "uploaded", undefined],
+          ["missing.txt", "failed", "SourceReadError"],
+          ["folder", "failed", "SourceReadError"]
+        ])
+        assert.match(report.files[1]!.error!.message, /no such file or directory/)
+        assert.match(report.files[2]!.error!.message, /it is a directory/)
+      }))
+
     it.scoped("a file named on its own brings the companion beside it", () =>
       Effect.gen(function*() {
         const fs = yield* FileSystem.FileSystem
