@@ -59,12 +59,17 @@ export const make = (timeout: Duration.Duration): Effect.Effect<Deadlines, never
           continue
         }
         yield* Effect.sleep(timeout)
+        // Deciding to stop and saying so happen in one step: no attempt can slip in between.
         if (inFlight.size === 0) {
           watching = false
           return
         }
       }
-    })
+    }).pipe(Effect.onInterrupt(() =>
+      Effect.sync(() => {
+        watching = false
+      })
+    ))
 
     const run = <A, E, R, E2>(
       attempt: Effect.Effect<A, E, R | Scope.Scope>,
