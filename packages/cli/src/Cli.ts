@@ -52,7 +52,7 @@ const footer = HelpDoc.blocks([
     ["deepset-upload --emulator ./docs --wait", "Try it without an account: upload ./docs to an in-process emulator."],
     ["deepset-upload ./docs -r --ext .pdf --ext .md --wait", "Upload the PDF and Markdown files under ./docs."],
     ["deepset-upload report.pdf --write-mode OVERWRITE --json", "Replace report.pdf; print a JSON report."],
-    ["deepset-upload sessions list --active", "The newest sessions that are still open."],
+    ["deepset-upload sessions list --active", "The newest sessions that have not expired."],
     ["deepset-upload sessions files <session-id> --status FAILED", "Which files of a session failed, and why."]
   ]),
   section("ENVIRONMENT", [

@@ -106,7 +106,7 @@ export const list = Command.make(
         json: SessionsView.sessionsJson
       }
     )
-).pipe(Command.withDescription("List the upload sessions of the workspace, newest first."))
+).pipe(Command.withDescription("List upload sessions, newest first."))
 
 const sessionId = Args.text({ name: "session-id" }).pipe(Args.withDescription("The session's id (a UUID)."))
 
@@ -123,7 +123,7 @@ export const status = Command.make(
       text: (detail, output) => SessionsView.sessionDetail(detail, output.style),
       json: SessionsView.detailJson
     })
-).pipe(Command.withDescription("Show a session: when it expires, how many files finished and failed ingestion."))
+).pipe(Command.withDescription("Show a session's expiry and ingestion counts."))
 
 const ingestionStatus = Options.choice("status", ["PENDING", "FAILED", "FINISHED"]).pipe(
   Options.withDescription("Only files in this ingestion state."),
@@ -151,9 +151,7 @@ export const files = Command.make(
       }
     )
 ).pipe(
-  Command.withDescription(
-    "List the files of a session with their ingestion state and, for failed files, the reason."
-  )
+  Command.withDescription("List a session's files with their ingestion state and failure reason.")
 )
 
 /**
@@ -162,6 +160,6 @@ export const files = Command.make(
  * @since 0.1.0
  */
 export const command = Command.make("sessions").pipe(
-  Command.withDescription("Inspect upload sessions: list them, show one, list its files."),
+  Command.withDescription("Inspect upload sessions and their files."),
   Command.withSubcommands([list, status, files])
 )

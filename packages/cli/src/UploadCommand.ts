@@ -3,6 +3,7 @@
  *
  * @since 0.1.0
  */
+import * as Upload from "@effect-deepset/sdk/Upload"
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as HelpDoc from "@effect/cli/HelpDoc"
@@ -53,7 +54,7 @@ const ext = Options.text("ext").pipe(
 const concurrency = Options.integer("concurrency").pipe(
   Options.withAlias("c"),
   Options.withPseudoName("N"),
-  Options.withDescription("How many files are sent at the same time."),
+  Options.withDescription(`How many files are sent at the same time, 1 to 64. Default: ${Upload.defaultConcurrency}.`),
   Options.optional,
   Options.mapEffect(Option.match({
     onNone: () => Effect.succeed(Option.none<number>()),
