@@ -38,3 +38,39 @@ export * as Retry from "./Retry.js"
  * @since 0.1.0
  */
 export * as UploadSessions from "./UploadSessions.js"
+
+/**
+ * The upload workflow: files into sessions through S3 presigned POST, scoped sessions, ingestion
+ * tracking, a report, and a `Stream` of progress events for pipelines.
+ *
+ * @since 0.1.0
+ */
+export * as Upload from "./Upload.js"
+
+/**
+ * The typed failures of uploads: bad sources, S3 refusals, sessions that expired or filled up.
+ *
+ * @since 0.1.0
+ */
+export * as UploadErrors from "./UploadErrors.js"
+
+/**
+ * The progress events of an upload.
+ *
+ * @since 0.1.0
+ */
+export * as UploadEvent from "./UploadEvent.js"
+
+/**
+ * The report of an upload: every session and every file.
+ *
+ * @since 0.1.0
+ */
+export * as UploadReport from "./UploadReport.js"
+
+/**
+ * What can be uploaded: a path, bytes, a string or a sized stream, with optional metadata.
+ *
+ * @since 0.1.0
+ */
+export * as UploadSource from "./UploadSource.js"
