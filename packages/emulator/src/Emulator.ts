@@ -242,7 +242,8 @@ export const start: (options?: Options) => Effect.Effect<Handle, EmulatorStartEr
     workspaces: config.workspaces,
     logRequests: options.logRequests ?? false,
     urls: { origin: "", s3: "" },
-    uploadCounter: 0
+    uploadCounter: 0,
+    writingOut: yield* Effect.makeSemaphore(1)
   }
   const nodeServer = Http.createServer()
   const server = yield* NodeHttpServer.make(() => nodeServer, { port: config.port, host: config.host })

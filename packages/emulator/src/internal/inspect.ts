@@ -1,7 +1,7 @@
 import * as Effect from "effect/Effect"
 import { SessionInfo, StoredObject, WorkspaceFile } from "../Inspection.js"
 import type { EmulatorRuntime } from "./runtime.js"
-import type { Session } from "./session.js"
+import type { Session, StoredFile } from "./session.js"
 
 /**
  * The views of the state that tests read, shared by the `Handle` and the `/_emulator/` routes.
@@ -27,14 +27,37 @@ const objectsOf = (session: Session): Array<StoredObject> =>
       uploadedAt: file.uploadedAt
     }))
 
+/**
+ * Writes the objects held in memory out to their paths, so that every path handed out names a
+ * file. An object replaced meanwhile leaves a stale file behind, which is removed.
+ */
+const writeOut = (runtime: EmulatorRuntime, files: ReadonlyArray<StoredFile>): Effect.Effect<void> =>
+  runtime.writingOut.withPermits(1)(Effect.forEach(
+    files,
+    (file) =>
+      Effect.suspend(() => {
+        const bytes = file.bytes
+        const path = file.path
+        if (bytes === undefined) return Effect.void
+        return runtime.fs.writeFile(path, bytes).pipe(
+          Effect.zipRight(
+            Effect.suspend(() => runtime.store.wrote(file, bytes, path) ? Effect.void : runtime.fs.remove(path))
+          ),
+          Effect.ignore
+        )
+      }),
+    { concurrency: 16, discard: true }
+  ))
+
 /** @internal */
 export const objects = (runtime: EmulatorRuntime, sessionId?: string): Effect.Effect<ReadonlyArray<StoredObject>> =>
-  Effect.map(now(runtime), () => {
-    if (sessionId !== undefined) {
-      const session = runtime.store.sessions.get(sessionId)
-      return session === undefined ? [] : objectsOf(session)
-    }
-    return Array.from(runtime.store.sessions.values()).flatMap(objectsOf)
+  Effect.gen(function*() {
+    yield* now(runtime)
+    const sessions = sessionId === undefined
+      ? Array.from(runtime.store.sessions.values())
+      : [runtime.store.sessions.get(sessionId)].filter((session) => session !== undefined)
+    yield* writeOut(runtime, sessions.flatMap((session) => Array.from(session.uploads.values())))
+    return sessions.flatMap(objectsOf)
   })
 
 /** @internal */
@@ -84,12 +107,12 @@ export const sessions = (runtime: EmulatorRuntime): Effect.Effect<ReadonlyArray<
 
 /** Forgets every session, object, fault and logged request, and deletes the stored files. @internal */
 export const reset = (runtime: EmulatorRuntime): Effect.Effect<void> =>
-  Effect.gen(function*() {
+  runtime.writingOut.withPermits(1)(Effect.gen(function*() {
     const paths = Array.from(runtime.store.sessions.values()).flatMap((session) =>
-      Array.from(session.uploads.values(), (file) => file.path)
+      Array.from(session.uploads.values()).flatMap((file) => file.bytes === undefined ? [file.path] : [])
     )
     runtime.store.reset()
     runtime.faults.reset()
     runtime.log.clear()
     yield* Effect.forEach(paths, (path) => Effect.ignore(runtime.fs.remove(path)), { concurrency: 16, discard: true })
-  })
+  }))

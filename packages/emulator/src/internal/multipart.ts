@@ -40,7 +40,7 @@ const maxHeaderBytes = 16 * 1024
 const CR = 13
 const LF = 10
 const DASH = 45
-const crlf = Buffer.from("\r\n")
+const empty = Buffer.alloc(0)
 const headerEnd = Buffer.from("\r\n\r\n")
 
 /**
@@ -133,19 +133,23 @@ const enum State {
 
 /**
  * The parser: `write` each chunk of the body as it arrives, then `end`. Each call answers the
- * events of that chunk; a `Failure` is final, and later calls answer nothing.
+ * events of that chunk; a `Failure` is final, and later calls answer nothing. Events and fields
+ * are views of the chunks written (no copies), so a chunk must not change once written.
  *
  * @internal
  */
 export class FormParser {
   private state = State.Preamble
-  /** `CRLF--boundary`: the body starts with a virtual CRLF so that the first delimiter matches too. */
+  /** `CRLF--boundary`; the first one may come without its CRLF, at the very start of the body. */
   private readonly delimiter: Buffer
   /** Bytes that may begin a delimiter (in `Preamble`/`Body`) or the unfinished headers (in `Headers`). */
-  private pending: Buffer = crlf
+  private pending: Buffer = empty
+  /** Nothing read yet: the first delimiter may lack its CRLF. */
+  private atStart = true
   private isFile = false
   private fieldName = ""
-  private fieldChunks: Array<Uint8Array> = []
+  /** The field's content so far: views of the chunks written, which the caller must not reuse. */
+  private fieldChunks: Array<Buffer> = []
   private preData = 0
   private filesSeen = 0
   failure: Failure | undefined = undefined
@@ -164,8 +168,20 @@ export class FormParser {
     if (this.failure !== undefined || this.state === State.Done || chunk.length === 0) return events
     const incoming = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length)
     let data = this.pending.length === 0 ? incoming : Buffer.concat([this.pending, incoming])
-    this.pending = Buffer.alloc(0)
+    this.pending = empty
     let position = 0
+    if (this.atStart) {
+      if (data.length < this.delimiter.length - 2 && this.delimiter.subarray(2).subarray(0, data.length).equals(data)) {
+        // Too short to tell whether the body opens with the first delimiter.
+        this.pending = Buffer.from(data)
+        return events
+      }
+      this.atStart = false
+      if (data.subarray(0, this.delimiter.length - 2).equals(this.delimiter.subarray(2))) {
+        this.state = State.Headers
+        position = this.delimiter.length - 2
+      }
+    }
     while (position < data.length && this.failure === undefined) {
       switch (this.state) {
         case State.Preamble:
@@ -253,8 +269,7 @@ export class FormParser {
         return
       }
     }
-    // Copied: the chunk it came from is not ours to keep.
-    this.fieldChunks.push(Buffer.from(bytes))
+    this.fieldChunks.push(bytes)
   }
 
   private startPart(block: string, events: Array<Event>): void {
@@ -286,7 +301,13 @@ export class FormParser {
     if (this.isFile) {
       events.push({ _tag: "FileEnd" })
     } else {
-      events.push({ _tag: "Field", name: this.fieldName, value: Buffer.concat(this.fieldChunks).toString("utf8") })
+      const chunks = this.fieldChunks
+      const value = chunks.length === 0
+        ? ""
+        : chunks.length === 1
+        ? chunks[0]!.toString("utf8")
+        : Buffer.concat(chunks).toString("utf8")
+      events.push({ _tag: "Field", name: this.fieldName, value })
       this.fieldChunks = []
     }
   }

@@ -104,6 +104,62 @@ const policyFailed = (condition: unknown): S3Error =>
 
 const invalidPolicy = (message: string): S3Error => s3Error(400, "InvalidPolicyDocument", `Invalid Policy: ${message}`)
 
+interface PolicyDocument {
+  readonly expiration: number
+  readonly conditions: ReadonlyArray<unknown>
+}
+
+interface ReadPolicy {
+  /** The signature the policy must carry. */
+  readonly signature: Buffer
+  readonly document: Either.Either<PolicyDocument, S3Error>
+}
+
+/**
+ * Policies read so far, by signer, `date/region` and policy. Every upload of a session carries the
+ * same policy, so its signature and document are worked out once rather than per upload.
+ */
+const readPolicies = new WeakMap<Signer, Map<string, Map<string, ReadPolicy>>>()
+
+const readPolicy = (signer: Signer, date: string, region: string, policy: string): ReadPolicy => {
+  let scopes = readPolicies.get(signer)
+  if (scopes === undefined) {
+    scopes = new Map()
+    readPolicies.set(signer, scopes)
+  }
+  const scope = `${date}/${region}`
+  let cache = scopes.get(scope)
+  if (cache === undefined) {
+    // Forged scopes and policies must not grow the cache without bound.
+    if (scopes.size >= 64) scopes.clear()
+    cache = new Map()
+    scopes.set(scope, cache)
+  }
+  let read = cache.get(policy)
+  if (read === undefined) {
+    read = { signature: sign(signer, date, region, policy), document: parsePolicy(policy) }
+    if (cache.size >= 1024) cache.clear()
+    cache.set(policy, read)
+  }
+  return read
+}
+
+const parsePolicy = (policy: string): Either.Either<PolicyDocument, S3Error> => {
+  let document: unknown
+  try {
+    document = JSON.parse(Buffer.from(policy, "base64").toString("utf8"))
+  } catch {
+    return Either.left(invalidPolicy("Invalid JSON."))
+  }
+  if (typeof document !== "object" || document === null || !("expiration" in document) || !("conditions" in document)) {
+    return Either.left(invalidPolicy("Missing required field."))
+  }
+  const expiration = Date.parse(String(document.expiration))
+  if (Number.isNaN(expiration)) return Either.left(invalidPolicy("Invalid 'expiration' value."))
+  if (!Array.isArray(document.conditions)) return Either.left(invalidPolicy("Invalid 'conditions' value."))
+  return Either.right({ expiration, conditions: document.conditions })
+}
+
 /**
  * Checks an upload's form fields (names lower-cased) as S3 does, in S3's order: the fields are
  * present, the signature matches the policy, the policy has not expired, and every condition holds
@@ -145,9 +201,9 @@ export const verify = (
       s3Error(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.")
     )
   }
-  const expected = sign(signer, scope[1]!, scope[2]!, policy)
+  const checked = readPolicy(signer, scope[1]!, scope[2]!, policy)
   const given = Buffer.from(fields.get("x-amz-signature")!, "hex")
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+  if (given.length !== checked.signature.length || !timingSafeEqual(given, checked.signature)) {
     return Either.left(
       s3Error(
         403,
@@ -156,25 +212,15 @@ export const verify = (
       )
     )
   }
-  let document: unknown
-  try {
-    document = JSON.parse(Buffer.from(policy, "base64").toString("utf8"))
-  } catch {
-    return Either.left(invalidPolicy("Invalid JSON."))
-  }
-  if (typeof document !== "object" || document === null || !("expiration" in document) || !("conditions" in document)) {
-    return Either.left(invalidPolicy("Missing required field."))
-  }
-  const expiration = Date.parse(String(document.expiration))
-  if (Number.isNaN(expiration)) return Either.left(invalidPolicy("Invalid 'expiration' value."))
-  if (now >= expiration) {
+  if (Either.isLeft(checked.document)) return Either.left(checked.document.left)
+  const document = checked.document.right
+  if (now >= document.expiration) {
     return Either.left(s3Error(403, "AccessDenied", "Invalid according to Policy: Policy expired."))
   }
-  if (!Array.isArray(document.conditions)) return Either.left(invalidPolicy("Invalid 'conditions' value."))
-  const conditions: ReadonlyArray<unknown> = document.conditions
+  const conditions = document.conditions
 
-  const values = new Map(fields)
-  values.set("key", fields.get("key")!.split("${filename}").join(filename))
+  const key = fields.get("key")!.replaceAll("${filename}", () => filename)
+  const valueOf = (name: string) => name === "key" ? key : name === "bucket" ? signer.bucket : fields.get(name)
   const covered = new Set<string>()
   let minSize = 0
   let maxSize = Number.POSITIVE_INFINITY
@@ -191,7 +237,7 @@ export const verify = (
       }
       const name = subject.slice(1).toLowerCase()
       covered.add(name)
-      const value = name === "bucket" ? signer.bucket : values.get(name)
+      const value = valueOf(name)
       const holds = operator === "eq"
         ? value === operand
         : operator === "starts-with"
@@ -207,7 +253,7 @@ export const verify = (
     for (const [rawName, expectedValue] of Object.entries(condition)) {
       const name = rawName.toLowerCase()
       covered.add(name)
-      const value = name === "bucket" ? signer.bucket : values.get(name)
+      const value = valueOf(name)
       if (value !== expectedValue) return Either.left(policyFailed(["eq", `$${rawName}`, expectedValue]))
     }
   }
@@ -217,5 +263,5 @@ export const verify = (
       s3Error(403, "AccessDenied", `Invalid according to Policy: Extra input fields: ${extra.join(", ")}`)
     )
   }
-  return Either.right({ key: values.get("key")!, minSize, maxSize })
+  return Either.right({ key, minSize, maxSize })
 }

@@ -1,5 +1,6 @@
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Clock from "effect/Clock"
+import type * as Effect from "effect/Effect"
 import { createHash, timingSafeEqual } from "node:crypto"
 import type { FaultEngine } from "./faults.js"
 import type { Signer } from "./policy.js"
@@ -30,6 +31,8 @@ export interface EmulatorRuntime {
   urls: { readonly origin: string; readonly s3: string }
   /** Names the files written under `storageDir`. */
   uploadCounter: number
+  /** Serialises writing objects held in memory out to disk, and `reset`. */
+  readonly writingOut: Effect.Semaphore
 }
 
 const digest = (text: string): Buffer => createHash("sha256").update(text, "utf8").digest()

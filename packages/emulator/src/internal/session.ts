@@ -40,7 +40,13 @@ export interface StoredFile {
   size: number
   sha256: string
   md5: string
+  /** Where the object's bytes are (or go, while they are held in `bytes`). */
   path: string
+  /**
+   * The object's bytes while they are held in memory: small uploads are written to `path` only
+   * when someone asks where they are, which spares each upload its file I/O.
+   */
+  bytes: Uint8Array | undefined
   /** The text of a metadata file, kept when it is small enough; `undefined` otherwise. */
   meta: string | undefined
   uploadedAt: number

@@ -61,7 +61,12 @@ export class Workspace {
 
 /** @internal */
 export type UploadResult =
-  | { readonly _tag: "Stored"; readonly file: StoredFile; readonly replacedPath: string | undefined }
+  | {
+    readonly _tag: "Stored"
+    readonly file: StoredFile
+    /** The file that held the object this upload replaced, when there was one on disk. */
+    readonly replacedPath: string | undefined
+  }
   | { readonly _tag: "NoSession" }
   | { readonly _tag: "NotOpen" }
   | { readonly _tag: "Full"; readonly limit: number }
@@ -74,6 +79,8 @@ export interface UploadInput {
   readonly sha256: string
   readonly md5: string
   readonly path: string
+  /** The bytes, when they are kept in memory rather than at `path`. */
+  readonly bytes: Uint8Array | undefined
   readonly meta: string | undefined
 }
 
@@ -84,6 +91,8 @@ export class Store {
   readonly sessions = new Map<string, Session>()
   /** Open sessions in creation order, which is also expiry order. */
   private readonly open = new Map<string, Session>()
+  /** How many bytes of objects are held in memory (`StoredFile.bytes`). */
+  memoryBytes = 0
 
   constructor(readonly options: StoreOptions) {
     this.ids = new IdSource(options.seed)
@@ -94,6 +103,7 @@ export class Store {
     this.workspaces.clear()
     this.sessions.clear()
     this.open.clear()
+    this.memoryBytes = 0
   }
 
   uuid(): string {
@@ -160,11 +170,13 @@ export class Store {
     if (session.status(now) !== "OPEN") return { _tag: "NotOpen" }
     const existing = session.uploads.get(input.name)
     if (existing !== undefined) {
-      const replacedPath = existing.path
+      const replacedPath = existing.bytes === undefined ? existing.path : undefined
+      this.memoryBytes += (input.bytes?.length ?? 0) - (existing.bytes?.length ?? 0)
       existing.size = input.size
       existing.sha256 = input.sha256
       existing.md5 = input.md5
       existing.path = input.path
+      existing.bytes = input.bytes
       existing.meta = input.meta
       existing.uploadedAt = now
       return { _tag: "Stored", file: existing, replacedPath }
@@ -183,15 +195,28 @@ export class Store {
       sha256: input.sha256,
       md5: input.md5,
       path: input.path,
+      bytes: input.bytes,
       meta: input.meta,
       uploadedAt: now
     }
+    this.memoryBytes += input.bytes?.length ?? 0
     session.uploads.set(input.name, file)
     if (!file.isMeta) {
       session.documentPosition.set(file.id, session.documents.length)
       session.documents.push(file)
     }
     return { _tag: "Stored", file, replacedPath: undefined }
+  }
+
+  /**
+   * Records that `bytes`, held in memory for `file`, are now at `path`; answers false when the
+   * object changed meanwhile (a newer upload replaced it), leaving that file stale.
+   */
+  wrote(file: StoredFile, bytes: Uint8Array, path: string): boolean {
+    if (file.bytes !== bytes || file.path !== path) return false
+    file.bytes = undefined
+    this.memoryBytes -= bytes.length
+    return true
   }
 
   /**
