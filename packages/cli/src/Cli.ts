@@ -10,6 +10,7 @@ import * as Command from "@effect/cli/Command"
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Span from "@effect/cli/HelpDoc/Span"
 import * as ValidationError from "@effect/cli/ValidationError"
+import * as Arr from "effect/Array"
 import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
@@ -36,14 +37,14 @@ export const version: string = createRequire(import.meta.url)("../package.json")
  */
 export const command = UploadCommand.command.pipe(Command.withSubcommands([SessionsCommand.command]))
 
-const section = (title: string, entries: ReadonlyArray<readonly [string, string]>): HelpDoc.HelpDoc =>
+const section = (
+  title: string,
+  entries: Arr.NonEmptyReadonlyArray<readonly [term: string, text: string]>
+): HelpDoc.HelpDoc =>
   HelpDoc.sequence(
     HelpDoc.h1(title),
     HelpDoc.descriptionList(
-      entries.map(([term, text]) => [Span.text(term), HelpDoc.p(text)] as [Span.Span, HelpDoc.HelpDoc]) as [
-        [Span.Span, HelpDoc.HelpDoc],
-        ...Array<[Span.Span, HelpDoc.HelpDoc]>
-      ]
+      Arr.map(entries, ([term, text]): [Span.Span, HelpDoc.HelpDoc] => [Span.text(term), HelpDoc.p(text)])
     )
   )
 

@@ -57,17 +57,37 @@ export interface Verdict {
 export const verdict = (report: UploadReport.UploadReport, waited: boolean): Verdict => {
   let uploaded = 0
   let bytes = 0
-  let finished = 0
-  let ingestionFailed = 0
-  let pending = 0
+  const perSession = new Map<string, { uploaded: number; finished: number; failed: number }>()
   for (const file of report.files) {
     if (file.status !== "uploaded") continue
     uploaded++
     bytes += file.bytes
-    const status = file.ingestion?.status
-    if (status === "FINISHED") finished++
-    else if (status === "FAILED") ingestionFailed++
-    else if (waited) pending++
+    const key = file.sessionId ?? ""
+    const counts = perSession.get(key) ?? { uploaded: 0, finished: 0, failed: 0 }
+    counts.uploaded++
+    if (file.ingestion?.status === "FINISHED") counts.finished++
+    else if (file.ingestion?.status === "FAILED") counts.failed++
+    perSession.set(key, counts)
+  }
+  // Per-file states arrive only once a session's ingestion is complete; when waiting ended early (a
+  // timeout), the session's last polled counts know more, so they are used instead.
+  for (const session of report.sessions) {
+    const counts = perSession.get(session.sessionId)
+    const polled = session.ingestion
+    if (
+      counts !== undefined && polled !== undefined && polled.finished + polled.failed > counts.finished + counts.failed
+    ) {
+      counts.finished = Math.min(polled.finished, counts.uploaded)
+      counts.failed = Math.min(polled.failed, counts.uploaded - counts.finished)
+    }
+  }
+  let finished = 0
+  let ingestionFailed = 0
+  let pending = 0
+  for (const counts of perSession.values()) {
+    finished += counts.finished
+    ingestionFailed += counts.failed
+    if (waited) pending += counts.uploaded - counts.finished - counts.failed
   }
   const total = report.files.length
   const sessionsNotClosed = report.sessions.filter((session) => !session.closed).length

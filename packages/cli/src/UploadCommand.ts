@@ -112,15 +112,20 @@ export const command = Command.make(
     emulator,
     apiUrl: Flags.apiUrl
   },
-  (options) =>
-    options.paths.length === 0
-      ? Effect.fail(
+  (options) => {
+    if (options.paths.length === 0) {
+      return Effect.fail(
         new UsageError({
           message: "Nothing to upload: give one or more files or folders, e.g. deepset-upload ./docs --wait. " +
             "See deepset-upload --help."
         })
       )
-      : UploadRun.run(options)
+    }
+    if (Option.isSome(options.timeout) && !options.wait) {
+      return Effect.fail(new UsageError({ message: "--timeout applies to --wait: add --wait, or drop --timeout." }))
+    }
+    return UploadRun.run(options)
+  }
 ).pipe(
   Command.withDescription(
     "Upload files and folders to a deepset Cloud workspace through an upload session, then optionally wait " +

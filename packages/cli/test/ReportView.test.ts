@@ -71,6 +71,14 @@ describe("ReportView", () => {
     assert.isFalse(pending.ok)
   })
 
+  it("verdict: when waiting timed out, the session's polled counts say more than the files", () => {
+    const timedOut = [...base, UploadEvent.IngestionProgress({ sessionId, expected: 2, finished: 0, failed: 1 })]
+    const v = ReportView.verdict(UploadReport.fromEvents(timedOut), true)
+    assert.deepInclude(v, { finished: 0, ingestionFailed: 1, pending: 1, ok: false })
+    const text = ReportView.summary(UploadReport.fromEvents(timedOut), context, Ansi.plain)
+    assert.include(text, "Ingestion: 0 finished, 1 failed, 1 still pending.")
+  })
+
   it("summary: one row per file with upload, ingestion and reason", () => {
     const text = ReportView.summary(UploadReport.fromEvents([...base, ...ingested]), context, Ansi.plain)
     assert.include(text, `Uploaded 2 of 2 files (1.2 kB) to workspace "docs", in 1 session.`)

@@ -46,6 +46,7 @@ describe("deepset-upload: configuration, usage and help (child process)", () => 
         [["--emulator", "examples/data", "--concurrency", "0"], "--concurrency must be between 1 and 64"],
         [["--emulator", "examples/data", "--write-mode", "REPLACE"], "KEEP"],
         [["--emulator", "examples/data", "--wait", "--timeout", "soon"], "is not a duration"],
+        [["--emulator", "examples/data", "--timeout", "5m"], "--timeout applies to --wait"],
         [["--emulator", "no/such/folder"], "must exist"],
         [["--emulator", "examples/data", "--ext", ".docx"], "No files to upload"],
         [["sessions", "list", "--expired", "--active"], "exclude each other"],
