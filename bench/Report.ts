@@ -73,6 +73,13 @@ export const formatNumber = (value: number): string => {
   return value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })
 }
 
+/**
+ * A difference with its sign: `+3.20`, `−0.04`.
+ *
+ * @since 0.1.0
+ */
+export const formatDelta = (value: number): string => `${value < 0 ? "−" : "+"}${formatNumber(Math.abs(value))}`
+
 const formatValue = (value: number, unit: Metric["unit"]): string => `${formatNumber(value)} ${unit}`
 
 const formatRatio = (ratio: number | undefined): string => ratio === undefined ? "–" : ratio.toFixed(3)

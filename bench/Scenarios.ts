@@ -9,7 +9,7 @@ import type { ColdStartTask } from "./ColdStart.js"
 import type { Emulator } from "./Emulator.js"
 import type { Plan } from "./Plan.js"
 import type { Metric, ScenarioReport, Verdict } from "./Report.js"
-import { formatNumber } from "./Report.js"
+import { formatDelta, formatNumber } from "./Report.js"
 import * as Runner from "./Runner.js"
 import * as Stats from "./Stats.js"
 import type { SdkVariant, Task, Workload } from "./Task.js"
@@ -207,7 +207,7 @@ export const streamFiles = Effect.fn("Scenarios.streamFiles")(function*(context:
     title: `streamFiles over ${largeFiles.toLocaleString("en-US")} files, page size ${pageSize}`,
     goal: `peak RSS ≤ scenario 2's + 20 MiB`,
     verdict: judge(context.plan, sdkGrowth <= 20),
-    judgement: `SDK +${formatNumber(sdkGrowth)} MiB over scenario 2 (baseline +${formatNumber(baselineGrowth)} MiB)`,
+    judgement: `SDK ${formatDelta(sdkGrowth)} MiB over scenario 2 (baseline ${formatDelta(baselineGrowth)} MiB)`,
     metrics: [
       largeRss,
       metric(`time for ${largeFiles} files`, "ms", elapsed(large.sdk), elapsed(large.baseline)),

@@ -8,7 +8,7 @@
 import * as Effect from "effect/Effect"
 import type { FileSet } from "./Data.js"
 import type { ScenarioReport } from "./Report.js"
-import { formatNumber } from "./Report.js"
+import { formatDelta, formatNumber } from "./Report.js"
 import * as Runner from "./Runner.js"
 import type { Context } from "./Scenarios.js"
 import { cpu, judge, metric, MiB, task } from "./Scenarios.js"
@@ -115,7 +115,7 @@ export const largeFile = Effect.fn("UploadScenarios.largeFile")(function*(contex
     title: `upload one ${formatSize(bytes)} file`,
     goal: "RSS growth ≤ 64 MiB; throughput ≥ 0.90 × baseline",
     verdict: judge(context.plan, sdkGrowth <= 64 && ratio >= 0.9),
-    judgement: `+${formatNumber(sdkGrowth)} MiB, ${ratio.toFixed(3)} × baseline`,
+    judgement: `${formatDelta(sdkGrowth)} MiB, ${ratio.toFixed(3)} × baseline`,
     metrics: [
       rate,
       rssGrowth,
