@@ -107,3 +107,13 @@ export const dateTime = (date: DateTime.DateTime): string => {
  */
 export const plural = (n: number, singular: string, pluralForm = `${singular}s`): string =>
   `${n} ${n === 1 ? singular : pluralForm}`
+
+/**
+ * Cuts text to at most `max` characters, marking the cut with `…`.
+ *
+ * @since 0.1.0
+ */
+export const truncate = (text: string, max: number): string => {
+  const chars = [...text]
+  return chars.length <= max ? text : `${chars.slice(0, Math.max(0, max - 1)).join("")}…`
+}

@@ -108,13 +108,17 @@ export const verdict = (report: UploadReport.UploadReport, waited: boolean): Ver
 // A summary of thousands of rows helps nobody: past this many files only the problems are listed.
 const MAX_ROWS = 40
 
+// Upload errors carry long messages (status, URL, the server's answer); the table shows their start and
+// the full text follows the table once per distinct message.
+const REASON_WIDTH = 60
+
 const fileRow = (file: UploadReport.FileReport, waited: boolean, style: Ansi.Style): ReadonlyArray<string> => {
   const upload = file.status === "uploaded" ? style.green("uploaded") : style.red("failed")
   const ingestion = file.ingestion === undefined
     ? (waited && file.status === "uploaded" ? style.yellow("PENDING") : style.dim("–"))
     : SessionsView.ingestionStatus(file.ingestion.status, style)
   const reason = file.error !== undefined
-    ? style.red(file.error.message)
+    ? style.red(Format.truncate(file.error.message, REASON_WIDTH))
     : file.ingestion?.reason !== undefined
     ? style.red(file.ingestion.reason)
     : ""
@@ -126,6 +130,15 @@ const fileRow = (file: UploadReport.FileReport, waited: boolean, style: Ansi.Sty
     ingestion,
     reason
   ]
+}
+
+/** The distinct messages of the upload failures, each with how many files it stopped. */
+const uploadErrors = (report: UploadReport.UploadReport): ReadonlyArray<readonly [string, number]> => {
+  const counts = new Map<string, number>()
+  for (const file of report.files) {
+    if (file.error !== undefined) counts.set(file.error.message, (counts.get(file.error.message) ?? 0) + 1)
+  }
+  return [...counts]
 }
 
 const isProblem = (file: UploadReport.FileReport): boolean =>
@@ -179,6 +192,13 @@ export const summary = (report: UploadReport.UploadReport, context: Context, sty
           : `  ${Format.plural(hidden, "file")}, none with a problem (--json lists every file).`
       ))
     }
+    const errors = uploadErrors(report)
+    if (errors.length > 0) {
+      lines.push("", "Upload errors:")
+      for (const [message, count] of errors) {
+        lines.push(`  ${count > 1 ? `${count} files: ` : ""}${style.red(message)}`)
+      }
+    }
   }
   lines.push("")
   for (const session of report.sessions) {
@@ -194,7 +214,7 @@ export const summary = (report: UploadReport.UploadReport, context: Context, sty
       `Session ${session.sessionId}: ${state}, ${Format.plural(session.uploaded, "document")} sent${ingestion}`
     )
   }
-  if (waited) {
+  if (waited && v.uploaded > 0) {
     const pending = v.pending > 0 ? `, ${style.yellow(`${v.pending} still pending`)}` : ""
     const failed = v.ingestionFailed > 0 ? style.red(`${v.ingestionFailed} failed`) : "0 failed"
     lines.push(`Ingestion: ${style.green(`${v.finished} finished`)}, ${failed}${pending}.`)

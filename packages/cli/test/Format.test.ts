@@ -38,6 +38,12 @@ describe("Format", () => {
     assert.strictEqual(Format.dateTime(DateTime.unsafeMake("2026-10-04T09:15:42Z")), "2026-10-04 09:15 UTC")
   })
 
+  it("truncate", () => {
+    assert.strictEqual(Format.truncate("short", 10), "short")
+    assert.strictEqual(Format.truncate("exactly10!", 10), "exactly10!")
+    assert.strictEqual(Format.truncate("a longer message", 10), "a longer …")
+  })
+
   it("plural", () => {
     assert.strictEqual(Format.plural(1, "file"), "1 file")
     assert.strictEqual(Format.plural(3, "file"), "3 files")

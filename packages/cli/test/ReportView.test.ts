@@ -100,7 +100,14 @@ describe("ReportView", () => {
       { ...context, waited: false, planned: 3 },
       Ansi.plain
     )
-    assert.match(text, /big\.pdf\s+–\s+failed\s+–\s+S3 refused "big\.pdf" with 403 AccessDenied: Policy expired/)
+    assert.match(
+      text,
+      /big\.pdf\s+–\s+failed\s+–\s+S3 refused "big\.pdf" with 403 AccessDenied: Policy expired …/
+    )
+    assert.include(
+      text,
+      `Upload errors:\n  S3 refused "big.pdf" with 403 AccessDenied: Policy expired (POST http://127.0.0.1/s3)`
+    )
     assert.include(text, "add --wait")
     assert.include(text, "1 of 3 files did not land")
   })
