@@ -6,6 +6,7 @@
  */
 import * as Command from "@effect/platform/Command"
 import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { request } from "undici"
 import * as Baseline from "./Baseline.js"
@@ -60,6 +61,8 @@ const control = (base: string, path: string, body: unknown) =>
   })
 
 const urlPattern = /http:\/\/[^\s"']+/
+
+const decodeSeeded = Schema.decodeUnknown(Schema.Struct({ session_id: Schema.String }))
 
 /**
  * Starts the emulator (compiled from its sources, see `emulatorMain.ts`) and waits until it prints the
@@ -118,14 +121,12 @@ export const start = Effect.fn("Emulator.start")(function*(options: EmulatorOpti
     })
   const seedSession = (files: number) =>
     control(base, "seed", { workspace: options.workspace, files, close: true }).pipe(
-      Effect.flatMap((answer) => {
-        const id = typeof answer === "object" && answer !== null && "session_id" in answer
-          ? answer.session_id
-          : undefined
-        return typeof id === "string"
-          ? Effect.succeed(id)
-          : Effect.fail(new BenchError({ step: "emulator control seed", detail: `no session_id in ${String(answer)}` }))
-      }),
+      Effect.flatMap((answer) =>
+        Effect.mapBoth(decodeSeeded(answer), {
+          onFailure: (error) => new BenchError({ step: "emulator control seed", detail: error.message }),
+          onSuccess: (seeded) => seeded.session_id
+        })
+      ),
       Effect.catchIf(
         (error) => error.detail.startsWith("Error: 404"),
         () => seedByUpload(files)
