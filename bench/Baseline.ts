@@ -49,7 +49,9 @@ export interface CreatedSession {
 }
 
 /**
- * A file to upload: a name and either bytes in memory or a path on disk of a known size.
+ * A file to upload: a name and either bytes in memory or a path on disk (its size is taken when it is
+ * opened). Names are plain ASCII here, so the form needs none of the escaping the SDK does for `"`, CR
+ * and LF: the bytes on the wire are the same.
  *
  * @since 0.1.0
  */
