@@ -25,6 +25,7 @@ import { IdSource } from "./internal/ids.js"
 import * as Inspect from "./internal/inspect.js"
 import { RequestLog } from "./internal/requestLog.js"
 import { type EmulatorRuntime, normaliseKey } from "./internal/runtime.js"
+import * as Seed from "./internal/seed.js"
 import { makeApp } from "./internal/server.js"
 import { Store } from "./internal/store.js"
 
@@ -105,9 +106,40 @@ export interface Handle {
   /** The documents ingested into a workspace so far. */
   readonly workspaceIndex: (workspace: string) => Effect.Effect<ReadonlyArray<WorkspaceFile>>
   readonly sessions: Effect.Effect<ReadonlyArray<SessionInfo>>
-  /** Forgets all sessions, objects, faults and requests. */
+  /** Forgets all sessions, objects, faults and requests, and deletes the files stored. */
   readonly reset: Effect.Effect<void>
+  /**
+   * Test and benchmark tooling the real API does not have: one session holding `files` documents
+   * at once, without uploads (so beyond `maxFilesPerSession`) and without file I/O. The answer is
+   * the session id. Also `POST /_emulator/seed`.
+   */
+  readonly seedSession: (options: SeedSessionOptions) => Effect.Effect<string, EmulatorSeedError>
 }
+
+/**
+ * What `seedSession` makes.
+ *
+ * @since 0.1.0
+ */
+export interface SeedSessionOptions {
+  /** The workspace; `default` when absent. */
+  readonly workspace?: string
+  /** How many documents, 1 to 1 000 000; each holds one byte and is named `<namePrefix><i>.txt`, i from 0. */
+  readonly files: number
+  /** `file-` by default. */
+  readonly namePrefix?: string
+  /** Close the session, which starts ingestion (at `ingestionDelay` per document); true by default. */
+  readonly close?: boolean
+}
+
+/**
+ * `seedSession` was asked for something it cannot make: a count out of range, an unknown workspace.
+ *
+ * @since 0.1.0
+ */
+export class EmulatorSeedError extends Schema.TaggedError<EmulatorSeedError>()("EmulatorSeedError", {
+  message: Schema.String
+}) {}
 
 /**
  * The emulator as a service, for `Layer`-based tests.
@@ -286,7 +318,17 @@ export const start: (options?: Options) => Effect.Effect<Handle, EmulatorStartEr
     objects: (sessionId) => Inspect.objects(runtime, sessionId),
     workspaceIndex: (workspace) => Inspect.workspaceFiles(runtime, workspace),
     sessions: Inspect.sessions(runtime),
-    reset: Inspect.reset(runtime)
+    reset: Inspect.reset(runtime),
+    seedSession: (options) =>
+      Effect.mapError(
+        Seed.seed(runtime, {
+          workspace: options.workspace ?? "default",
+          files: options.files,
+          close: options.close ?? true,
+          namePrefix: options.namePrefix ?? "file-"
+        }),
+        (message) => new EmulatorSeedError({ message })
+      )
   } satisfies Handle
 }, (effect) =>
   effect.pipe(

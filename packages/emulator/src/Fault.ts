@@ -293,10 +293,12 @@ const routes: ReadonlyArray<Route> = ["create", "close", "getStatus", "getFiles"
 
 /**
  * Reads a duration written as `250ms`, `2s`, `1.5m`, `1h`, `1d` or as Effect does (`2 seconds`).
+ * A bare `0` is zero; any other number needs its unit, as `50` alone could mean anything.
  *
  * @since 0.1.0
  */
 export const parseDuration = (input: string): Option.Option<Duration.Duration> => {
+  if (/^0+(?:\.0+)?$/.test(input.trim())) return Option.some(Duration.zero)
   const short = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(input.trim())
   if (short !== null) {
     const value = Number(short[1])

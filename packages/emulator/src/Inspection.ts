@@ -63,8 +63,11 @@ export class StoredObject extends Schema.Class<StoredObject>("StoredObject")({
   fileIngestionId: Schema.String,
   size: Schema.Number,
   sha256: Schema.String,
-  /** Where the bytes are on disk. */
-  path: Schema.String,
+  /**
+   * Where the bytes are on disk. Absent for a document made by `seedSession`, which has no bytes
+   * (its size and hashes are those of the one byte `x`).
+   */
+  path: Schema.optional(Schema.String),
   /** The text of a `.meta.json` upload (when under 1 MiB). */
   meta: Schema.optional(Schema.String),
   uploadedAt: Schema.Number

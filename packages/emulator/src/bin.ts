@@ -25,7 +25,12 @@ const duration = (name: string, fallback: string) =>
     Options.withDefault(fallback),
     Options.mapEffect((text) =>
       Option.match(Fault.parseDuration(text), {
-        onNone: () => Effect.fail(invalid(`--${name}: cannot read the duration "${text}" (try 50ms, 2s, 1h)`)),
+        onNone: () =>
+          Effect.fail(
+            invalid(
+              `--${name}: cannot read the duration "${text}" (try 0, 50ms, 2s or 1h: a number other than 0 needs its unit)`
+            )
+          ),
         onSome: Effect.succeed
       })
     )

@@ -69,6 +69,55 @@ describe("deepset-emulator", () => {
     { timeout: 60_000 }
   )
 
+  it.scopedLive(
+    "with --port 0 and --ingestion-delay 0: prints its actual URL first, ingests at once, exits 0 on SIGTERM",
+    () =>
+      Effect.gen(function*() {
+        const child = ChildProcess.spawn(
+          process.execPath,
+          ["--import", "tsx", "--conditions=source", bin, "--port", "0", "--ingestion-delay", "0"],
+          { cwd: root, stdio: ["ignore", "pipe", "pipe"] }
+        )
+        yield* Effect.addFinalizer(() =>
+          Effect.sync(() => {
+            // Only when the test failed before the child exited.
+            if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
+          })
+        )
+        const exited = Effect.async<number | null>((resume) => {
+          if (child.exitCode !== null) return resume(Effect.succeed(child.exitCode))
+          child.on("exit", (code) => resume(Effect.succeed(code)))
+        })
+        const banner = yield* Effect.async<string, Error>((resume) => {
+          let out = ""
+          child.stdout.on("data", (chunk: Buffer) => {
+            out += chunk.toString("utf8")
+            if (out.includes("DEEPSET_API_KEY=")) resume(Effect.succeed(out))
+          })
+          child.on("exit", (code) => resume(Effect.fail(new Error(`exited with ${code}: ${out}`))))
+        })
+        // What a parent process parses: the first URL printed, with the port actually bound.
+        const url = /http:\/\/[^\s]+/.exec(banner)?.[0]
+        assert.match(url ?? "", /^http:\/\/127\.0\.0\.1:[1-9]\d*$/)
+        assert.include(banner, "ingestion 0")
+        const seeded = yield* request(`${url}/_emulator/seed`, {
+          method: "POST",
+          body: JSON.stringify({ workspace: "default", files: 3 })
+        })
+        const sessionId = (JSON.parse(seeded.text) as { session_id: string }).session_id
+        const status = yield* request(`${url}/api/v1/workspaces/default/upload_sessions/${sessionId}`, {
+          headers: { authorization: "Bearer emulator-key" }
+        })
+        assert.deepStrictEqual(JSON.parse(status.text).ingestion_status, { failed_files: 0, finished_files: 3 })
+        const info = JSON.parse((yield* request(`${url}/_emulator`)).text) as { storageDir: string }
+        assert.isTrue(NodeFs.existsSync(info.storageDir))
+        child.kill("SIGTERM")
+        assert.strictEqual(yield* exited, 0)
+        assert.isFalse(NodeFs.existsSync(info.storageDir), "temporary storage removed on exit")
+      }),
+    { timeout: 60_000 }
+  )
+
   it.scopedLive("refuses a fault it cannot read, with a message", () =>
     Effect.gen(function*() {
       const failure = yield* Effect.flip(spawnEmulator(["--port", "0", "--fault", "list:teapot"]))

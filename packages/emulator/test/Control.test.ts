@@ -94,13 +94,30 @@ describe("the control API under /_emulator", () => {
       assert.strictEqual((yield* list()).status, 200)
     }))
 
+  it.scoped("reset removes the files on disk, written out or streamed there, and never asked about", () =>
+    Effect.gen(function*() {
+      const emulator = yield* start
+      const session = yield* createSession(emulator)
+      yield* upload(session, "large.bin", new Uint8Array(1024 * 1024))
+      yield* upload(session, "small.txt", "s")
+      assert.lengthOf(NodeFs.readdirSync(emulator.storageDir), 1)
+      assert.strictEqual((yield* control(emulator, "/reset", { method: "POST" })).status, 204)
+      assert.deepStrictEqual(NodeFs.readdirSync(emulator.storageDir), [])
+      const again = yield* createSession(emulator)
+      yield* upload(again, "small.txt", "s")
+      yield* emulator.objects()
+      assert.lengthOf(NodeFs.readdirSync(emulator.storageDir), 1)
+      yield* emulator.reset
+      assert.deepStrictEqual(NodeFs.readdirSync(emulator.storageDir), [])
+    }))
+
   it.scoped("reset forgets everything and removes the stored files", () =>
     Effect.gen(function*() {
       const emulator = yield* start
       const session = yield* createSession(emulator)
       yield* upload(session, "a.txt", "a")
       const [stored] = yield* emulator.objects()
-      assert.isTrue(NodeFs.existsSync(stored!.path))
+      assert.isTrue(NodeFs.existsSync(stored!.path!))
       yield* emulator.setFaults([Fault.always("list", Fault.hang)])
       assert.strictEqual((yield* control(emulator, "/reset", { method: "POST" })).status, 204)
       assert.deepStrictEqual(
@@ -112,7 +129,7 @@ describe("the control API under /_emulator", () => {
         ],
         [0, 0, 0, 0]
       )
-      assert.isFalse(NodeFs.existsSync(stored!.path))
+      assert.isFalse(NodeFs.existsSync(stored!.path!))
       // the same seed hands out the same ids again after a reset
       assert.strictEqual((yield* createSession(emulator)).session_id, session.session_id)
     }))

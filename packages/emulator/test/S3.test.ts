@@ -3,6 +3,7 @@ import * as Effect from "effect/Effect"
 import * as TestClock from "effect/TestClock"
 import { createHash } from "node:crypto"
 import * as NodeFs from "node:fs"
+import * as Http from "node:http"
 import { Emulator } from "../src/index.js"
 import { closeSession, type CreatedSession, createSession, request, s3Code, upload, uploadForm } from "./helpers.js"
 
@@ -30,7 +31,7 @@ describe("the S3 presigned POST endpoint", () => {
       )
       assert.strictEqual(object?.size, 11)
       assert.strictEqual(object?.sha256, createHash("sha256").update("hello world").digest("hex"))
-      assert.strictEqual(NodeFs.readFileSync(object!.path, "utf8"), "hello world")
+      assert.strictEqual(NodeFs.readFileSync(object!.path!, "utf8"), "hello world")
     }))
 
   it.scoped("honours success_action_status 200 and 201", () =>
@@ -55,6 +56,69 @@ describe("the S3 presigned POST endpoint", () => {
       assert.strictEqual(object?.sha256, createHash("sha256").update(content).digest("hex"))
     }))
 
+  it.scoped("keeps a small file in memory until someone asks where it is; a large one goes to disk as it arrives", () =>
+    Effect.gen(function*() {
+      const emulator = yield* start()
+      const session = yield* createSession(emulator)
+      assert.strictEqual((yield* upload(session, "small.txt", "tiny")).status, 204)
+      assert.deepStrictEqual(NodeFs.readdirSync(emulator.storageDir), [])
+      const large = new Uint8Array(600 * 1024).fill(7)
+      assert.strictEqual((yield* upload(session, "large.bin", large)).status, 204)
+      assert.lengthOf(NodeFs.readdirSync(emulator.storageDir), 1)
+      const [small, stored] = yield* emulator.objects()
+      assert.strictEqual(NodeFs.readFileSync(small!.path!, "utf8"), "tiny")
+      assert.isTrue(NodeFs.readFileSync(stored!.path!).equals(Buffer.from(large)))
+      assert.lengthOf(NodeFs.readdirSync(emulator.storageDir), 2)
+    }))
+
+  it.scoped("keeps the connection alive across uploads, refused ones included", () =>
+    Effect.gen(function*() {
+      const emulator = yield* start()
+      const session = yield* createSession(emulator)
+      const agent = new Http.Agent({ keepAlive: true, maxSockets: 1 })
+      yield* Effect.addFinalizer(() => Effect.sync(() => agent.destroy()))
+      /** A POST over the one socket of `agent`, saying whether it reused the socket. */
+      const post = (form: FormData, headers: Record<string, string> = {}) =>
+        Effect.promise(async () => {
+          const encoded = new Response(form)
+          const body = Buffer.from(await encoded.arrayBuffer())
+          return new Promise<{ status: number; reused: boolean; connection: string | undefined }>((resolve, reject) => {
+            const outgoing = Http.request(session.aws_prefixed_request_config.url, {
+              method: "POST",
+              agent,
+              headers: {
+                ...headers,
+                "content-type": encoded.headers.get("content-type")!,
+                "content-length": body.length
+              }
+            }, (response) => {
+              response.resume()
+              response.on("end", () =>
+                resolve({
+                  status: response.statusCode!,
+                  reused: outgoing.reusedSocket,
+                  connection: response.headers.connection
+                }))
+            })
+            outgoing.on("error", reject)
+            outgoing.end(body)
+          })
+        })
+      const big = new Uint8Array(2 * 1024 * 1024)
+      const replies = [
+        yield* post(uploadForm(session, "a.txt", "a")),
+        yield* post(uploadForm(session, "b.txt", "b")),
+        // refused before the body is read: the rest is read through, so the socket stays usable
+        yield* post(uploadForm(session, "c.bin", big), { authorization: "Bearer x" }),
+        // refused by the policy
+        yield* post(uploadForm(session, "d.txt", "d", { extra: { "x-extra": "1" } })),
+        yield* post(uploadForm(session, "e.txt", "e"))
+      ]
+      assert.deepStrictEqual(replies.map((reply) => reply.status), [204, 204, 400, 403, 204])
+      assert.deepStrictEqual(replies.map((reply) => reply.reused), [false, true, true, true, true])
+      assert.isTrue(replies.every((reply) => reply.connection === "keep-alive"))
+    }))
+
   it.scoped("a second upload of a name replaces the object but keeps its id and place", () =>
     Effect.gen(function*() {
       const emulator = yield* start({ maxFilesPerSession: 2 })
@@ -66,7 +130,7 @@ describe("the S3 presigned POST endpoint", () => {
       const after = yield* emulator.objects()
       assert.deepStrictEqual(after.map((o) => o.fileIngestionId), before.map((o) => o.fileIngestionId))
       assert.strictEqual(after[0]?.size, "second version".length)
-      assert.isFalse(NodeFs.existsSync(before[0]!.path))
+      assert.isFalse(NodeFs.existsSync(before[0]!.path!))
     }))
 
   it.scoped("rejects a tampered signature or policy with 403 SignatureDoesNotMatch", () =>

@@ -9,6 +9,7 @@ import * as Fault from "../Fault.js"
 import * as Inspect from "./inspect.js"
 import * as Respond from "./respond.js"
 import type { EmulatorRuntime } from "./runtime.js"
+import * as Seed from "./seed.js"
 
 /**
  * The control API under `/_emulator/`: inspection and fault injection over HTTP, for tests that do
@@ -97,5 +98,21 @@ export const router = (runtime: EmulatorRuntime) =>
       })
     ),
     HttpRouter.del("/_emulator/faults", Effect.sync(() => runtime.faults.set([])).pipe(Effect.as(noContent))),
-    HttpRouter.post("/_emulator/reset", Effect.as(Inspect.reset(runtime), noContent))
+    HttpRouter.post("/_emulator/reset", Effect.as(Inspect.reset(runtime), noContent)),
+    HttpRouter.post(
+      "/_emulator/seed",
+      Effect.gen(function*() {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const body = yield* Effect.either(request.json)
+        if (Either.isLeft(body)) {
+          return Respond.detail(400, "The body must be JSON: {\"workspace\", \"files\", \"close\"?, \"name_prefix\"?}")
+        }
+        const seed = Seed.decodeSeedBody(body.right)
+        if (Either.isLeft(seed)) return Respond.detail(400, seed.left)
+        const sessionId = yield* Effect.either(Seed.seed(runtime, seed.right))
+        return Either.isLeft(sessionId)
+          ? Respond.detail(400, sessionId.left)
+          : Respond.json(201, { session_id: sessionId.right })
+      })
+    )
   )

@@ -22,7 +22,7 @@ const objectsOf = (session: Session): Array<StoredObject> =>
       fileIngestionId: file.id,
       size: file.size,
       sha256: file.sha256,
-      path: file.path,
+      ...(file.path === undefined ? {} : { path: file.path }),
       ...(file.meta === undefined ? {} : { meta: file.meta }),
       uploadedAt: file.uploadedAt
     }))
@@ -38,7 +38,7 @@ const writeOut = (runtime: EmulatorRuntime, files: ReadonlyArray<StoredFile>): E
       Effect.suspend(() => {
         const bytes = file.bytes
         const path = file.path
-        if (bytes === undefined) return Effect.void
+        if (bytes === undefined || path === undefined) return Effect.void
         return runtime.fs.writeFile(path, bytes).pipe(
           Effect.zipRight(
             Effect.suspend(() => runtime.store.wrote(file, bytes, path) ? Effect.void : runtime.fs.remove(path))
@@ -109,7 +109,9 @@ export const sessions = (runtime: EmulatorRuntime): Effect.Effect<ReadonlyArray<
 export const reset = (runtime: EmulatorRuntime): Effect.Effect<void> =>
   runtime.writingOut.withPermits(1)(Effect.gen(function*() {
     const paths = Array.from(runtime.store.sessions.values()).flatMap((session) =>
-      Array.from(session.uploads.values()).flatMap((file) => file.bytes === undefined ? [file.path] : [])
+      Array.from(session.uploads.values()).flatMap((file) =>
+        file.bytes === undefined && file.path !== undefined ? [file.path] : []
+      )
     )
     runtime.store.reset()
     runtime.faults.reset()

@@ -40,8 +40,11 @@ export interface StoredFile {
   size: number
   sha256: string
   md5: string
-  /** Where the object's bytes are (or go, while they are held in `bytes`). */
-  path: string
+  /**
+   * Where the object's bytes are (or go, while they are held in `bytes`); `undefined` for a
+   * seeded document, which has no bytes.
+   */
+  path: string | undefined
   /**
    * The object's bytes while they are held in memory: small uploads are written to `path` only
    * when someone asks where they are, which spares each upload its file I/O.

@@ -1,7 +1,7 @@
 import * as Predicate from "effect/Predicate"
 import { IdSource } from "./ids.js"
 import * as Page from "./page.js"
-import type { FailureReason, Ingestion, ListedFile, Outcome, StoredFile, WriteMode } from "./session.js"
+import type { FailureReason, ListedFile, Outcome, StoredFile, WriteMode } from "./session.js"
 import { metaSuffix, Session } from "./session.js"
 
 /**
@@ -170,6 +170,7 @@ export class Store {
     if (session.status(now) !== "OPEN") return { _tag: "NotOpen" }
     const existing = session.uploads.get(input.name)
     if (existing !== undefined) {
+      // A file on disk, unless the object is in memory or has no bytes at all (seeded).
       const replacedPath = existing.bytes === undefined ? existing.path : undefined
       this.memoryBytes += (input.bytes?.length ?? 0) - (existing.bytes?.length ?? 0)
       existing.size = input.size
@@ -209,10 +210,58 @@ export class Store {
   }
 
   /**
+   * A session holding `count` documents at once, as tests and benchmarks want and the API cannot
+   * give (a session takes at most `maxFilesPerSession` uploads, one request each). The documents
+   * have no bytes anywhere, only the size and hashes of `content`; closing starts their ingestion.
+   */
+  seed(
+    workspaceName: string,
+    options: {
+      readonly count: number
+      readonly name: (i: number) => string
+      readonly content: { readonly size: number; readonly sha256: string; readonly md5: string }
+      readonly close: boolean
+      readonly createdBy: string
+      readonly organizationId: string
+    },
+    now: number
+  ): Session {
+    const session = this.create(workspaceName, "KEEP", now, options.createdBy)
+    const prefix = `${options.organizationId}/${this.workspace(workspaceName).id}/${session.id}/`
+    const { md5, sha256, size } = options.content
+    for (let i = 0; i < options.count; i++) {
+      const name = options.name(i)
+      const file: StoredFile = {
+        id: this.ids.uuid(),
+        sessionId: session.id,
+        workspace: workspaceName,
+        name,
+        key: prefix + name,
+        isMeta: false,
+        size,
+        sha256,
+        md5,
+        path: undefined,
+        bytes: undefined,
+        meta: undefined,
+        uploadedAt: now
+      }
+      session.uploads.set(name, file)
+      // Only an open session lists from these (a closed one lists its ingestion).
+      if (!options.close) {
+        session.documentPosition.set(file.id, session.documents.length)
+        session.documents.push(file)
+      }
+    }
+    if (options.close) this.close(session, now)
+    return session
+  }
+
+  /**
    * Records that `bytes`, held in memory for `file`, are now at `path`; answers false when the
    * object changed meanwhile (a newer upload replaced it), leaving that file stale.
    */
-  wrote(file: StoredFile, bytes: Uint8Array, path: string): boolean {
+  wrote(file: StoredFile, bytes: Uint8Array, path: string | undefined): boolean {
     if (file.bytes !== bytes || file.path !== path) return false
     file.bytes = undefined
     this.memoryBytes -= bytes.length
@@ -226,15 +275,24 @@ export class Store {
    */
   private startIngestion(session: Session, startedAt: number): void {
     const workspace = this.workspace(session.workspace)
-    const delay = this.options.ingestionDelay
+    const delay = Math.max(0, this.options.ingestionDelay)
     const items: Array<ListedFile> = []
+    let hasMeta = false
+    for (const file of session.uploads.values()) {
+      if (file.isMeta) {
+        hasMeta = true
+        break
+      }
+    }
     for (const file of session.uploads.values()) {
       if (file.isMeta) {
         const document = session.uploads.get(file.name.slice(0, -metaSuffix.length))
         if (document === undefined) items.push({ file, outcome: "FILE_NOT_FOUND" })
         continue
       }
-      const outcome = this.decide(session, workspace, file, session.uploads.get(file.name + metaSuffix))
+      const metaFile = hasMeta ? session.uploads.get(file.name + metaSuffix) : undefined
+      const meta = parseMeta(metaFile)
+      const outcome = this.decide(session, workspace, file, metaFile !== undefined && meta === undefined)
       if (outcome === "FINISHED") {
         const entry: IndexEntry = {
           name: file.name,
@@ -242,8 +300,8 @@ export class Store {
           sessionId: session.id,
           size: file.size,
           sha256: file.sha256,
-          meta: parseMeta(session.uploads.get(file.name + metaSuffix)),
-          ingestedAt: startedAt + (items.length + 1) * Math.max(0, delay)
+          meta,
+          ingestedAt: startedAt + (items.length + 1) * delay
         }
         const entries = workspace.index.get(file.name)
         if (session.writeMode === "KEEP" && entries !== undefined) entries.push(entry)
@@ -256,15 +314,16 @@ export class Store {
     const failed: Array<number> = []
     const finishedBefore = new Int32Array(items.length + 1)
     const failedBefore = new Int32Array(items.length + 1)
-    items.forEach((item, i) => {
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!
       positionById.set(item.file.id, i)
       const ok = item.outcome === "FINISHED"
       if (ok) finished.push(i)
       else failed.push(i)
       finishedBefore[i + 1] = finishedBefore[i]! + (ok ? 1 : 0)
       failedBefore[i + 1] = failedBefore[i]! + (ok ? 0 : 1)
-    })
-    const ingestion: Ingestion = {
+    }
+    session.ingestion = {
       startedAt,
       delay,
       items,
@@ -274,18 +333,15 @@ export class Store {
       finishedBefore,
       failedBefore
     }
-    session.ingestion = ingestion
     session.endedAt = startedAt
+    // Only an open session lists from these; the ingestion replaces them.
+    session.documents.length = 0
+    session.documentPosition.clear()
   }
 
-  private decide(
-    session: Session,
-    workspace: Workspace,
-    document: StoredFile,
-    meta: StoredFile | undefined
-  ): Outcome {
+  private decide(session: Session, workspace: Workspace, document: StoredFile, badMeta: boolean): Outcome {
     if (document.size === 0) return "EMPTY_FILE" satisfies FailureReason
-    if (meta !== undefined && parseMeta(meta) === undefined) return "FAILED_TO_PARSE_META"
+    if (badMeta) return "FAILED_TO_PARSE_META"
     if (session.writeMode === "FAIL" && (workspace.index.get(document.name)?.length ?? 0) > 0) {
       return "FILE_ALREADY_EXISTS"
     }
