@@ -58,8 +58,8 @@ const ERROR_BODY_BYTES = 8 * 1024
 
 /** An attempt in flight: closing its scope aborts its request. */
 interface InFlight {
-  deadline: number
-  timeout: Duration.Duration
+  readonly deadline: number
+  readonly timeout: Duration.Duration
   readonly scope: Scope.CloseableScope
   timedOut: boolean
 }
@@ -177,35 +177,49 @@ const exchange = (
     )
   )
 
-// The deadline covers the whole exchange, the answer's body included, but not opening the source.
-const attempt = (
+/**
+ * One attempt. The request runs in a scope of its own, which the watcher closes at the deadline (that
+ * aborts it, the `withScope` client ties the two). A request that succeeded has read its answer, so its
+ * scope is left to the garbage collector: closing it would only abort a finished request, and an abort is
+ * not free (it builds a `DOMException`). Streamed files hold their handle in the attempt's outer scope.
+ * The deadline covers the whole exchange, the answer's body included, but not reading a small file.
+ */
+const exchangeWithin = (
   target: Target,
-  envelope: Multipart.Envelope,
   name: string,
-  content: Source.Content
-): Effect.Effect<number, AttemptError, FileSystem.FileSystem> =>
-  Effect.acquireUseRelease(Scope.make(), (scope) => {
-    const watched: InFlight = { deadline: Infinity, timeout: Duration.infinity, scope, timedOut: false }
-    return Source.attemptBody(envelope, name, content).pipe(
-      Effect.flatMap((body) =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) => {
-          watched.timeout = target.timeout(body.size)
-          watched.deadline = now + Duration.toMillis(watched.timeout)
-          watchAttempt(target.watch, watched)
-          return exchange(target, name, body)
-        })
-      ),
+  body: Source.AttemptBody
+): Effect.Effect<number, AttemptError> =>
+  Effect.flatMap(Effect.zip(Scope.make(), Clock.currentTimeMillis), ([scope, now]) => {
+    const timeout = target.timeout(body.size)
+    const watched: InFlight = { deadline: now + Duration.toMillis(timeout), timeout, scope, timedOut: false }
+    watchAttempt(target.watch, watched)
+    return exchange(target, name, body).pipe(
       Scope.extend(scope),
+      Effect.onExit((exit) => {
+        target.watch.inFlight.delete(watched)
+        return Exit.isSuccess(exit) ? Effect.void : Scope.close(scope, exit)
+      }),
       Effect.catchAll((error) =>
         Effect.fail(
           watched.timedOut
             ? new Errors.TimeoutError({ method: "POST", url: target.url, timeout: watched.timeout })
             : error
         )
-      ),
-      Effect.ensuring(Effect.sync(() => target.watch.inFlight.delete(watched)))
+      )
     )
-  }, (scope, exit) => Scope.close(scope, exit))
+  })
+
+const attempt = (
+  target: Target,
+  envelope: Multipart.Envelope,
+  name: string,
+  content: Source.Content
+): Effect.Effect<number, AttemptError, FileSystem.FileSystem> =>
+  content._tag === "Bytes"
+    ? exchangeWithin(target, name, Source.bytesBody(envelope, content.bytes))
+    : Effect.scoped(
+      Effect.flatMap(Source.attemptBody(envelope, name, content), (body) => exchangeWithin(target, name, body))
+    )
 
 /**
  * Sends one object; succeeds with the number of content bytes sent. Every attempt opens the source again,

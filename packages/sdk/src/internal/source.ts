@@ -160,18 +160,7 @@ export const attemptBody = (
 ): Effect.Effect<AttemptBody, SourceReadError, FileSystem.FileSystem | Scope.Scope> => {
   switch (source._tag) {
     case "Bytes": {
-      const bytes = source.bytes
-      return Effect.succeed({
-        size: bytes.length,
-        failure: noFailure,
-        body: bytes.length <= bufferedLimit
-          ? HttpBody.uint8Array(Multipart.concat(envelope, bytes), envelope.contentType)
-          : HttpBody.stream(
-            Multipart.stream(envelope, Stream.succeed(bytes)),
-            envelope.contentType,
-            Multipart.contentLength(envelope, bytes.length)
-          )
-      })
+      return Effect.succeed(bytesBody(envelope, source.bytes))
     }
     case "Stream": {
       const failure = failureCell()
@@ -191,6 +180,19 @@ export const attemptBody = (
   }
 }
 
+/** The body of content in memory: one buffer when small, the content itself between its envelope when not. */
+export const bytesBody = (envelope: Multipart.Envelope, bytes: Uint8Array): AttemptBody => ({
+  size: bytes.length,
+  failure: noFailure,
+  body: bytes.length <= bufferedLimit
+    ? HttpBody.uint8Array(Multipart.concat(envelope, bytes), envelope.contentType)
+    : HttpBody.stream(
+      Multipart.stream(envelope, Stream.succeed(bytes)),
+      envelope.contentType,
+      Multipart.contentLength(envelope, bytes.length)
+    )
+})
+
 const failureCell = () => {
   let failure: SourceReadError | undefined
   return {
@@ -202,23 +204,31 @@ const failureCell = () => {
   }
 }
 
+const notAFile = (type: FileSystem.File.Type): string =>
+  type === "Directory" ? "it is a directory" : `it is not a regular file (${type})`
+
+/**
+ * A file's body. A small file is read whole, in one call (a file-system round trip costs more than
+ * its 256 KiB); what was read is what is sent, so a file that changed in between is sent as it was
+ * read. A larger file is opened, and streamed from the open handle for exactly the size it had then.
+ */
 const fileBody = Effect.fnUntraced(function*(envelope: Multipart.Envelope, name: string, path: string) {
   const fs = yield* FileSystem.FileSystem
   const fail = (reason: string) => readError(name, path, reason)
+  const info = yield* Effect.mapError(fs.stat(path), (error) => fail(platformReason(error)))
+  if (info.type !== "File") return yield* Effect.fail(fail(notAFile(info.type)))
+  if (Number(info.size) <= bufferedLimit) {
+    const content = yield* Effect.mapError(fs.readFile(path), (error) => fail(platformReason(error)))
+    return {
+      size: content.length,
+      failure: noFailure,
+      body: HttpBody.uint8Array(Multipart.concat(envelope, content), envelope.contentType)
+    } satisfies AttemptBody
+  }
   const file = yield* Effect.mapError(fs.open(path), (error) => fail(platformReason(error)))
-  const info = yield* Effect.mapError(file.stat, (error) => fail(platformReason(error)))
-  if (info.type !== "File") {
-    return yield* Effect.fail(
-      fail(info.type === "Directory" ? "it is a directory" : `it is not a regular file (${info.type})`)
-    )
-  }
-  const size = Number(info.size)
-  if (size <= bufferedLimit) {
-    const { buffer, contentOffset } = Multipart.allocate(envelope, size)
-    yield* readInto(file, buffer.subarray(contentOffset, contentOffset + size), fail)
-    yield* expectEnd(file, size, fail)
-    return { size, failure: noFailure, body: HttpBody.uint8Array(buffer, envelope.contentType) } satisfies AttemptBody
-  }
+  const opened = yield* Effect.mapError(file.stat, (error) => fail(platformReason(error)))
+  if (opened.type !== "File") return yield* Effect.fail(fail(notAFile(opened.type)))
+  const size = Number(opened.size)
   const failure = failureCell()
   return {
     size,
@@ -233,26 +243,6 @@ const fileBody = Effect.fnUntraced(function*(envelope: Multipart.Envelope, name:
 
 const changed = (size: number, fail: (reason: string) => SourceReadError) =>
   fail(`its size changed while it was being sent (it had ${size} bytes when opened)`)
-
-const readInto = (
-  file: FileSystem.File,
-  target: Uint8Array,
-  fail: (reason: string) => SourceReadError
-): Effect.Effect<void, SourceReadError> =>
-  Effect.suspend(() => {
-    let offset = 0
-    const step: Effect.Effect<void, SourceReadError> = Effect.suspend(() =>
-      offset === target.length ? Effect.void : Effect.flatMap(
-        Effect.mapError(file.read(target.subarray(offset)), (error) => fail(platformReason(error))),
-        (read) => {
-          if (read === BigInt(0)) return Effect.fail(changed(target.length, fail))
-          offset += Number(read)
-          return step
-        }
-      )
-    )
-    return step
-  })
 
 // A file that grew after it was opened would be sent cut short; one more read of a byte tells.
 const expectEnd = (file: FileSystem.File, size: number, fail: (reason: string) => SourceReadError) =>

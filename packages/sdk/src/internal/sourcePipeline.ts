@@ -3,6 +3,10 @@
  * the current one is full, a document's companion always beside it), sent with bounded concurrency,
  * each session closed as soon as its last file is done, optionally waited on, and finally the report.
  *
+ * One fiber runs the workflow and offers events to a mailbox that the stream reads. Files go out through
+ * a semaphore and a `FiberSet` rather than `Stream.mapEffect({ concurrency })`, whose per-element
+ * machinery costs more CPU than the upload of a small file.
+ *
  * @internal
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
@@ -10,6 +14,9 @@ import * as Array from "effect/Array"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
+import * as FiberSet from "effect/FiberSet"
+import * as Mailbox from "effect/Mailbox"
 import * as Predicate from "effect/Predicate"
 import type * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
@@ -25,6 +32,9 @@ import * as FileName from "./fileName.js"
 import * as S3Session from "./s3Session.js"
 import * as Source from "./source.js"
 
+// Enough events in hand that uploads never wait for a consumer that keeps up, few enough to stay small.
+const MAILBOX_CAPACITY = 512
+
 /** The settled options of a run. */
 export interface Options extends S3Session.Options {
   readonly concurrency: number
@@ -39,27 +49,6 @@ interface Rejected {
   readonly input: string
   readonly error: FileError
 }
-
-/** A session was opened: announced before any of its files. */
-interface Opened {
-  readonly _tag: "Opened"
-  readonly session: S3Session.Open
-}
-
-/** A source routed to its session. */
-interface Routed {
-  readonly _tag: "Routed"
-  readonly source: Source.Prepared
-  readonly slot: Slot
-}
-
-/** Marks that no more sources go to a session: once its files are done, it closes. */
-interface Sealed {
-  readonly _tag: "Sealed"
-  readonly slot: Slot
-}
-
-type Step = Rejected | Opened | Routed | Sealed
 
 /**
  * One session of the run, or why it could not be created (its sources then fail with that error).
@@ -106,73 +95,27 @@ const prepareEach = <E, R>(
     })
   })
 
-/**
- * Routes sources to sessions in input order: a session takes sources while their objects (a document,
- * plus its companion) fit in `maxFiles`; then it is sealed and the next one is opened. Opening happens
- * here, in order and ahead of the uploads, so the next session is ready when the current one fills.
- */
-const route = <E, R>(
-  sources: Stream.Stream<Source.Prepared | Rejected, E, R>,
-  options: Options,
-  scope: Scope.Scope,
-  slots: Array<Slot>
-): Stream.Stream<Step, E, R | DeepsetClient> =>
-  Stream.suspend(() => {
-    let used = 0
-    let current: Slot | undefined
-    const open = Effect.map(Effect.either(Scope.extend(S3Session.open(options), scope)), (session): Slot => {
-      const slot: Slot = { session, assigned: 0, done: 0, sealed: false, closed: false }
-      slots.push(slot)
-      return slot
-    })
-    return sources.pipe(
-      Stream.mapEffect((source): Effect.Effect<ReadonlyArray<Step>, never, DeepsetClient> => {
-        if (source._tag === "Rejected") return Effect.succeed([source])
-        const objects = source.meta === undefined ? 1 : 2
-        if (current !== undefined && used + objects <= options.maxFiles) {
-          used += objects
-          current.assigned++
-          return Effect.succeed([{ _tag: "Routed", source, slot: current }])
-        }
-        const previous = current
-        return Effect.map(open, (slot): ReadonlyArray<Step> => {
-          current = slot
-          used = objects
-          slot.assigned++
-          const steps: Array<Step> = previous === undefined ? [] : [{ _tag: "Sealed", slot: previous }]
-          if (Either.isRight(slot.session)) steps.push({ _tag: "Opened", session: slot.session.right })
-          steps.push({ _tag: "Routed", source, slot })
-          return steps
-        })
-      }),
-      Stream.flattenIterables,
-      Stream.concat(Stream.suspend(() =>
-        current === undefined ? Stream.empty : Stream.make<Array<Step>>({ _tag: "Sealed", slot: current })
-      ))
-    )
-  })
+type Emit = (event: UploadEvent) => Effect.Effect<void>
 
 /** Closes a sealed session whose sources are all done, once. */
-const closeIfDone = (slot: Slot): Effect.Effect<ReadonlyArray<UploadEvent>, never, DeepsetClient> => {
-  if (!slot.sealed || slot.done < slot.assigned || slot.closed || Either.isLeft(slot.session)) {
-    return Effect.succeed([])
-  }
+const closeIfDone = (slot: Slot, emit: Emit): Effect.Effect<void, never, DeepsetClient> => {
+  if (!slot.sealed || slot.done < slot.assigned || slot.closed || Either.isLeft(slot.session)) return Effect.void
   slot.closed = true
   const session = slot.session.right
-  return Effect.map(Effect.either(session.close), (result) => [
-    UploadEvent.SessionClosed({
+  return Effect.flatMap(Effect.either(session.close), (result) =>
+    emit(UploadEvent.SessionClosed({
       sessionId: session.sessionId,
       files: slot.assigned,
       uploaded: session.uploaded(),
       error: Either.isLeft(result) ? result.left : undefined
-    })
-  ])
+    })))
 }
 
 const send = (
-  step: Routed
-): Effect.Effect<ReadonlyArray<UploadEvent>, never, DeepsetClient | FileSystem.FileSystem> => {
-  const { slot, source } = step
+  source: Source.Prepared,
+  slot: Slot,
+  emit: Emit
+): Effect.Effect<void, never, DeepsetClient | FileSystem.FileSystem> => {
   const { index, input, name } = source
   const result: Effect.Effect<UploadEvent, never, FileSystem.FileSystem> = Either.match(slot.session, {
     onLeft: (error) =>
@@ -186,78 +129,117 @@ const send = (
       })
     }
   })
-  return Effect.flatMap(result, (event) => {
-    slot.done++
-    return Effect.map(closeIfDone(slot), (closed) => closed.length === 0 ? [event] : [event, ...closed])
-  })
-}
-
-const perform = (
-  step: Step
-): Effect.Effect<ReadonlyArray<UploadEvent>, never, DeepsetClient | FileSystem.FileSystem> => {
-  switch (step._tag) {
-    case "Rejected":
-      return Effect.succeed([
-        UploadEvent.FileFailed({
-          index: step.index,
-          input: step.input,
-          name: step.input,
-          sessionId: undefined,
-          error: step.error,
-          metaUploaded: false
-        })
-      ])
-    case "Opened":
-      return Effect.succeed([
-        UploadEvent.SessionOpened({ sessionId: step.session.sessionId, expiresAt: step.session.session.expiresAt })
-      ])
-    case "Routed":
-      return send(step)
-    case "Sealed":
-      return Effect.suspend(() => {
-        step.slot.sealed = true
-        return closeIfDone(step.slot)
+  return Effect.flatMap(result, (event) =>
+    Effect.zipRight(
+      emit(event),
+      Effect.suspend(() => {
+        slot.done++
+        return closeIfDone(slot, emit)
       })
-  }
+    ))
 }
 
 // Waiting: the progress of every closed session that holds documents, then each file's final state.
-const wait = (
-  slots: ReadonlyArray<Slot>,
-  options: Options
-): Stream.Stream<UploadEvent, never, DeepsetClient> => {
-  if (options.wait === false) return Stream.empty
+const wait = (slots: ReadonlyArray<Slot>, options: Options, emit: Emit): Effect.Effect<void, never, DeepsetClient> => {
+  if (options.wait === false) return Effect.void
   const { schedule, timeout } = options.wait
   const { workspaceName } = options
-  return Stream.mergeAll(
-    slots.flatMap(({ closed, session }) => {
-      if (Either.isLeft(session) || !closed || session.right.expected() === 0) return []
-      const opened = session.right
-      const sessionId = opened.sessionId
-      const progress = S3Session.ingestion({ workspaceName, sessionId, expected: opened.expected(), timeout, schedule })
-        .pipe(
-          Stream.map((counts) => UploadEvent.IngestionProgress({ sessionId, ...counts }))
-        )
-      const files = UploadSessions.streamFiles({ workspaceName, sessionId }).pipe(
-        Stream.filter((file) => !FileName.isMetaName(file.name)),
-        Stream.map((file) =>
-          UploadEvent.FileIngested({
-            sessionId,
-            name: file.name,
-            status: file.ingestionStatus,
-            reason: file.ingestionStatusReason
-          })
-        )
-      )
-      return [
-        Stream.concat(progress, files).pipe(
-          Stream.catchAll((error) => Stream.make(UploadEvent.IngestionFailed({ sessionId, error })))
-        )
-      ]
-    }),
-    { concurrency: 4 }
+  const waited = slots.flatMap(({ closed, session }) =>
+    Either.isRight(session) && closed && session.right.expected() > 0 ? [session.right] : []
   )
+  return Effect.forEach(waited, (opened) => {
+    const sessionId = opened.sessionId
+    const progress = S3Session.ingestion({ workspaceName, sessionId, expected: opened.expected(), timeout, schedule })
+      .pipe(Stream.runForEach((counts) => emit(UploadEvent.IngestionProgress({ sessionId, ...counts }))))
+    const files = UploadSessions.streamFiles({ workspaceName, sessionId }).pipe(
+      Stream.runForEach((file) =>
+        FileName.isMetaName(file.name) ? Effect.void : emit(UploadEvent.FileIngested({
+          sessionId,
+          name: file.name,
+          status: file.ingestionStatus,
+          reason: file.ingestionStatusReason
+        }))
+      )
+    )
+    return Effect.catchAll(
+      Effect.zipRight(progress, files),
+      (error) => emit(UploadEvent.IngestionFailed({ sessionId, error }))
+    )
+  }, { concurrency: 4, discard: true })
 }
+
+/**
+ * Runs the workflow, emitting its events; the last one is `Done`. Sources are routed in input order: a
+ * session takes sources while their objects (a document, plus its companion) fit in `maxFiles`, then it
+ * is sealed and the next one is opened, before the files that go to it. Every session lives in a scope
+ * that closes after the files in flight are stopped, so an interrupted run closes its sessions last.
+ */
+const run = <E, R>(
+  sources: Stream.Stream<Source.Prepared | Rejected, E, R>,
+  options: Options,
+  emit: Emit
+): Effect.Effect<void, E, R | DeepsetClient | FileSystem.FileSystem> =>
+  Effect.scoped(Effect.gen(function*() {
+    const sessions = yield* Effect.flatMap(Effect.scope, (scope) => Scope.fork(scope, ExecutionStrategy.sequential))
+    const inFlight = yield* FiberSet.make<void, never>()
+    const permits = yield* Effect.makeSemaphore(options.concurrency)
+    const slots: Array<Slot> = []
+    let current: Slot | undefined
+    let used = 0
+
+    const background = (effect: Effect.Effect<void, never, DeepsetClient | FileSystem.FileSystem>) =>
+      Effect.zipRight(permits.take(1), FiberSet.run(inFlight, Effect.ensuring(effect, permits.release(1))))
+
+    const seal = (slot: Slot) =>
+      Effect.suspend(() => {
+        slot.sealed = true
+        return background(closeIfDone(slot, emit))
+      })
+
+    const open = Effect.flatMap(Effect.either(Scope.extend(S3Session.open(options), sessions)), (session) => {
+      const slot: Slot = { session, assigned: 0, done: 0, sealed: false, closed: false }
+      slots.push(slot)
+      return Either.isLeft(session) ? Effect.succeed(slot) : Effect.as(
+        emit(
+          UploadEvent.SessionOpened({ sessionId: session.right.sessionId, expiresAt: session.right.session.expiresAt })
+        ),
+        slot
+      )
+    })
+
+    const slotFor = (source: Source.Prepared): Effect.Effect<Slot, never, DeepsetClient | FileSystem.FileSystem> => {
+      const objects = source.meta === undefined ? 1 : 2
+      if (current !== undefined && used + objects <= options.maxFiles) {
+        used += objects
+        return Effect.succeed(current)
+      }
+      const previous = current
+      return Effect.zipRight(
+        previous === undefined ? Effect.void : seal(previous),
+        Effect.map(open, (slot) => {
+          current = slot
+          used = objects
+          return slot
+        })
+      )
+    }
+
+    yield* Stream.runForEach(sources, (source) => {
+      if (source._tag === "Rejected") {
+        const { error, index, input } = source
+        return emit(
+          UploadEvent.FileFailed({ index, input, name: input, sessionId: undefined, error, metaUploaded: false })
+        )
+      }
+      return Effect.flatMap(slotFor(source), (slot) => {
+        slot.assigned++
+        return background(send(source, slot, emit))
+      })
+    })
+    if (current !== undefined) yield* seal(current)
+    yield* FiberSet.awaitEmpty(inFlight)
+    yield* wait(slots, options, emit)
+  }))
 
 const isStream = <E, R>(
   input: Iterable<UploadSource> | Stream.Stream<UploadSource, E, R>
@@ -269,20 +251,17 @@ export const events = <E, R>(
   options: Options
 ): Stream.Stream<UploadEvent, E | InvalidSourcesError, R | DeepsetClient | FileSystem.FileSystem> =>
   Stream.unwrapScoped(Effect.gen(function*() {
-    const scope = yield* Effect.scope
     const sources: Stream.Stream<Source.Prepared | Rejected, E, R> = isStream(input)
       ? prepareEach(input)
       : Stream.fromIterable(yield* prepareAll(input))
-    const slots: Array<Slot> = []
+    const mailbox = yield* Mailbox.make<UploadEvent, E>(MAILBOX_CAPACITY)
     const collector = UploadReport.collector()
-    return route(sources, options, scope, slots).pipe(
-      Stream.mapEffect(perform, { concurrency: options.concurrency, unordered: true }),
-      Stream.flattenIterables,
-      Stream.concat(Stream.suspend(() => wait(slots, options))),
-      Stream.map((event) => {
+    const emit: Emit = (event) =>
+      Effect.suspend(() => {
         collector.add(event)
-        return event
-      }),
-      Stream.concat(Stream.sync(() => UploadEvent.Done({ report: collector.report() })))
-    )
+        return mailbox.offer(event)
+      })
+    const done = Effect.suspend(() => emit(UploadEvent.Done({ report: collector.report() })))
+    yield* Effect.forkScoped(Mailbox.into(Effect.zipRight(run(sources, options, emit), done), mailbox))
+    return Mailbox.toStream(mailbox)
   }))
