@@ -46,9 +46,11 @@ const operation = (runtime: EmulatorRuntime, route: RouteName, handler: Handler)
     const entry = yield* CurrentEntry
     entry.route = route
     const fault = runtime.faults.next(route, undefined)
-    if (fault !== undefined) entry.fault = fault._tag
-    const instead = yield* Inject.before(fault, "json", runtime.clock, String(entry.id))
-    if (instead !== undefined) return instead
+    if (fault !== undefined) {
+      entry.fault = fault._tag
+      const instead = yield* Inject.before(fault, "json", runtime.clock, String(entry.id))
+      if (instead !== undefined) return instead
+    }
     const request = yield* HttpServerRequest.HttpServerRequest
     const keyIndex = authenticate(runtime, request.headers["authorization"])
     if (keyIndex < 0) return Respond.unauthorized
@@ -57,7 +59,7 @@ const operation = (runtime: EmulatorRuntime, route: RouteName, handler: Handler)
     if (runtime.workspaces !== undefined && !runtime.workspaces.has(workspace)) {
       return Respond.notFound("Workspace not found")
     }
-    const now = yield* runtime.clock.currentTimeMillis
+    const now = runtime.clock.unsafeCurrentTimeMillis()
     runtime.store.settle(now)
     const response = yield* handler({
       now,
@@ -66,7 +68,7 @@ const operation = (runtime: EmulatorRuntime, route: RouteName, handler: Handler)
       sessionId: params["session_id"],
       key: runtime.apiKeys[keyIndex]!
     })
-    return yield* Inject.after(fault, response)
+    return fault === undefined ? response : yield* Inject.after(fault, response)
   })
 
 const readBody = (request: HttpServerRequest.HttpServerRequest) =>

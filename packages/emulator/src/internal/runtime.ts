@@ -37,6 +37,9 @@ export interface EmulatorRuntime {
 
 const digest = (text: string): Buffer => createHash("sha256").update(text, "utf8").digest()
 
+/** The digests of the configured keys, worked out once per key list rather than per request. */
+const keyDigests = new WeakMap<ReadonlyArray<string>, ReadonlyArray<Buffer>>()
+
 /**
  * The key in an `Authorization: Bearer <key>` header, compared in constant time with every
  * configured key; the answer is the matching key's index, or -1.
@@ -47,10 +50,16 @@ export const authenticate = (runtime: EmulatorRuntime, header: string | undefine
   if (header === undefined) return -1
   const match = /^\s*Bearer\s+(\S+)\s*$/i.exec(header)
   if (match === null) return -1
+  let digests = keyDigests.get(runtime.apiKeys)
+  if (digests === undefined) {
+    digests = runtime.apiKeys.map(digest)
+    keyDigests.set(runtime.apiKeys, digests)
+  }
   const given = digest(match[1]!)
   let found = -1
-  runtime.apiKeys.forEach((key, i) => {
-    if (timingSafeEqual(digest(key), given) && found === -1) found = i
+  // Every key is compared, so that the time taken does not tell which one matched.
+  digests.forEach((key, i) => {
+    if (timingSafeEqual(key, given) && found === -1) found = i
   })
   return found
 }

@@ -292,10 +292,8 @@ const handle = (runtime: EmulatorRuntime, state: UploadState) =>
     }
     const committed = yield* commit(runtime, state, state.object)
     if (Either.isLeft(committed)) return Respond.s3Error(committed.left, requestId)
-    return yield* Inject.after(
-      state.damage,
-      success(runtime, state, state.object.target.key, committed.right, requestId)
-    )
+    const answer = success(runtime, state, state.object.target.key, committed.right, requestId)
+    return state.damage === undefined ? answer : yield* Inject.after(state.damage, answer)
   })
 
 /** @internal */

@@ -68,7 +68,7 @@ export const makeApp = (runtime: EmulatorRuntime) =>
       const request = yield* HttpServerRequest.HttpServerRequest
       const path = pathOf(request.url)
       if (!validEncoding(path)) return Respond.detail(400, "Invalid percent-encoding in the path")
-      const now = yield* runtime.clock.currentTimeMillis
+      const now = runtime.clock.unsafeCurrentTimeMillis()
       if (path === "/_emulator" || path.startsWith("/_emulator/")) {
         return yield* answer(runtime.log.detached(now))
       }
