@@ -46,7 +46,7 @@ describe("multipart bodies", () => {
       Effect.gen(function*() {
         const form = Multipart.make(fields)
         const envelope = Multipart.envelope(form, name)
-        const attempt = yield* Effect.scoped(Source.attemptBody(envelope, name, { _tag: "Bytes", bytes: content }))
+        const attempt = yield* Source.withBody(envelope, name, { _tag: "Bytes", bytes: content }, Effect.succeed)
         const bytes = yield* bodyBytes(attempt.body)
         assert.strictEqual(declaredLength(attempt.body), bytes.length)
         assert.strictEqual(Multipart.contentLength(envelope, content.length), bytes.length)
@@ -126,17 +126,15 @@ describe("bodies from disk and streams", () => {
         const content = new Uint8Array(size).map((_, i) => (i * 31 + size) % 251)
         yield* fs.writeFile(path, content)
         const envelope = Multipart.envelope(form, `file-${size}.bin`)
-        const status = yield* Effect.scoped(
-          Effect.flatMap(Source.attemptBody(envelope, `file-${size}.bin`, { _tag: "File", path }), (attempt) => {
-            assert.strictEqual(attempt.size, size)
-            assert.strictEqual(
-              attempt.body._tag,
-              size <= Source.bufferedLimit ? "Uint8Array" : "Stream",
-              "small files go as one buffer, larger ones stream"
-            )
-            return send(url, attempt.body)
-          })
-        )
+        const status = yield* Source.withBody(envelope, `file-${size}.bin`, { _tag: "File", path }, (attempt) => {
+          assert.strictEqual(attempt.size, size)
+          assert.strictEqual(
+            attempt.body._tag,
+            size <= Source.bufferedLimit ? "Uint8Array" : "Stream",
+            "small files go as one buffer, larger ones stream"
+          )
+          return send(url, attempt.body)
+        })
         assert.strictEqual(status, 204)
         const last = received[received.length - 1]!
         assert.strictEqual(last.declared, last.bytes.length)
@@ -153,12 +151,12 @@ describe("bodies from disk and streams", () => {
       const form = Multipart.make({ key: "k" })
       const envelope = Multipart.envelope(form, "s.bin")
       const chunks = [new Uint8Array(70_000).fill(1), new Uint8Array(5).fill(2)]
-      const attempt = yield* Source.attemptBody(envelope, "s.bin", {
+      const status = yield* Source.withBody(envelope, "s.bin", {
         _tag: "Stream",
         stream: Stream.fromIterable(chunks),
         size: 70_005
-      })
-      assert.strictEqual(yield* send(url, attempt.body), 204)
+      }, (attempt) => send(url, attempt.body))
+      assert.strictEqual(status, 204)
       assert.strictEqual(received[0]!.declared, received[0]!.bytes.length)
       assert.strictEqual(received[0]!.declared, Multipart.contentLength(envelope, 70_005))
     }).pipe(Effect.provide(TestLayer)))
@@ -168,15 +166,14 @@ describe("bodies from disk and streams", () => {
       const form = Multipart.make({ key: "k" })
       const envelope = Multipart.envelope(form, "s.bin")
       for (const declared of [4, 6]) {
-        const attempt = yield* Source.attemptBody(envelope, "s.bin", {
+        const [exit, failure] = yield* Source.withBody(envelope, "s.bin", {
           _tag: "Stream",
           stream: Stream.make(new Uint8Array(5)),
           size: declared
-        })
-        const exit = yield* Effect.exit(bodyBytes(attempt.body))
+        }, (attempt) => Effect.map(Effect.exit(bodyBytes(attempt.body)), (exit) => [exit, attempt.failure()] as const))
         assert.isTrue(Exit.isFailure(exit))
-        assert.strictEqual(attempt.failure()?._tag, "SourceReadError")
-        assert.match(attempt.failure()!.message, new RegExp(`declared as ${declared} bytes but gave`))
+        assert.strictEqual(failure?._tag, "SourceReadError")
+        assert.match(failure!.message, new RegExp(`declared as ${declared} bytes but gave`))
       }
     }).pipe(Effect.provide(TestLayer)))
 
@@ -185,17 +182,22 @@ describe("bodies from disk and streams", () => {
       const fs = yield* FileSystem.FileSystem
       const dir = yield* fs.makeTempDirectoryScoped()
       const envelope = Multipart.envelope(Multipart.make({}), "x")
-      const missing = yield* Effect.flip(Source.attemptBody(envelope, "x", { _tag: "File", path: `${dir}/nope` }))
+      const missing = yield* Effect.flip(
+        Source.withBody(envelope, "x", { _tag: "File", path: `${dir}/nope` }, Effect.succeed)
+      )
       assert.match(missing.message, /no such file/)
-      const directory = yield* Effect.flip(Source.attemptBody(envelope, "x", { _tag: "File", path: dir }))
+      const directory = yield* Effect.flip(Source.withBody(envelope, "x", { _tag: "File", path: dir }, Effect.succeed))
       assert.match(directory.message, /directory/)
 
       // A large file that grows after it was opened: the stream notices the bytes past its size.
       const path = `${dir}/growing.bin`
       yield* fs.writeFile(path, new Uint8Array(Source.bufferedLimit + 10))
-      const attempt = yield* Source.attemptBody(envelope, "x", { _tag: "File", path })
-      yield* fs.writeFile(path, new Uint8Array(Source.bufferedLimit + 20))
-      yield* Effect.exit(bodyBytes(attempt.body))
-      assert.match(attempt.failure()?.message ?? "", /size changed/)
+      const failure = yield* Source.withBody(envelope, "x", { _tag: "File", path }, (attempt) =>
+        Effect.gen(function*() {
+          yield* fs.writeFile(path, new Uint8Array(Source.bufferedLimit + 20))
+          yield* Effect.exit(bodyBytes(attempt.body))
+          return attempt.failure()
+        }))
+      assert.match(failure?.message ?? "", /size changed/)
     }).pipe(Effect.provide(TestLayer)))
 })

@@ -175,7 +175,8 @@ type Mutable<A> = { -readonly [K in keyof A]: A[K] }
 export const collector = (): Collector => {
   const sessions = new Map<string, Mutable<SessionReport>>()
   const files: Array<Mutable<FileReport>> = []
-  const byName = new Map<string, Mutable<FileReport>>()
+  // Uploaded files by session and name, for ingestion events; built at the first one, as most runs never wait.
+  let byName: Map<string, Mutable<FileReport>> | undefined
   const session = (sessionId: string): Mutable<SessionReport> => {
     let found = sessions.get(sessionId)
     if (found === undefined) {
@@ -205,7 +206,7 @@ export const collector = (): Collector => {
         }
         if (event.meta) file.metaUploaded = true
         files.push(file)
-        byName.set(key(event.sessionId, event.name), file)
+        byName?.set(key(event.sessionId, event.name), file)
         break
       }
       case "FileFailed": {
@@ -241,6 +242,14 @@ export const collector = (): Collector => {
         break
       }
       case "FileIngested": {
+        if (byName === undefined) {
+          byName = new Map()
+          for (const file of files) {
+            if (file.status === "uploaded" && file.sessionId !== undefined) {
+              byName.set(key(file.sessionId, file.name), file)
+            }
+          }
+        }
         const file = byName.get(key(event.sessionId, event.name))
         if (file !== undefined) {
           file.ingestion = new FileIngestion(

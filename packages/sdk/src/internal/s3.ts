@@ -215,11 +215,7 @@ const attempt = (
   name: string,
   content: Source.Content
 ): Effect.Effect<number, AttemptError, FileSystem.FileSystem> =>
-  content._tag === "Bytes"
-    ? exchangeWithin(target, name, Source.bytesBody(envelope, content.bytes))
-    : Effect.scoped(
-      Effect.flatMap(Source.attemptBody(envelope, name, content), (body) => exchangeWithin(target, name, body))
-    )
+  Source.withBody(envelope, name, content, (body) => exchangeWithin(target, name, body))
 
 /**
  * Sends one object; succeeds with the number of content bytes sent. Every attempt opens the source again,

@@ -61,11 +61,8 @@ export interface Open {
    * companions that reached S3 without their document (listed as failed, `FILE_NOT_FOUND`).
    */
   readonly expected: () => number
-  /** Objects (documents and companions) stored or being stored. */
-  readonly objects: () => number
   /** Closes the session once; later calls share the first call's result. */
   readonly close: Effect.Effect<void, Errors.CloseError, DeepsetClient>
-  readonly isClosing: () => boolean
 }
 
 const expiredAt = (session: Models.UploadSession, name: string) =>
@@ -90,8 +87,13 @@ export const open = (
     let closing = false
     const session = yield* Effect.acquireRelease(
       UploadSessions.create({ workspaceName, writeMode: options.writeMode }),
+      // Nobody is left to hear a failure here but the log; the session still closes itself when it expires.
       (session) =>
-        closing ? Effect.void : Effect.ignore(UploadSessions.close({ workspaceName, sessionId: session.sessionId }))
+        closing ? Effect.void : UploadSessions.close({ workspaceName, sessionId: session.sessionId }).pipe(
+          Effect.catchAll((error) =>
+            Effect.logWarning(`Upload session ${session.sessionId} could not be closed: ${error.message}`)
+          )
+        )
     )
     const sessionId = session.sessionId
     const close = yield* Effect.cached(
@@ -165,9 +167,7 @@ export const open = (
       send,
       uploaded: () => uploaded,
       expected: () => uploaded + orphans,
-      objects: () => reserved,
-      close,
-      isClosing: () => closing
+      close
     } satisfies Open
   })
 

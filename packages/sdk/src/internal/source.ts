@@ -10,7 +10,6 @@ import * as HttpBody from "@effect/platform/HttpBody"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
-import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { FileNameConflictError, InvalidFileNameError, SourceReadError } from "../UploadErrors.js"
 import type * as UploadSource from "../UploadSource.js"
@@ -150,21 +149,22 @@ export const platformReason = (error: PlatformError.PlatformError): string =>
     : error.message
 
 /**
- * Builds the body of one attempt. A file is opened here, in the attempt's scope, so every retry reads it
- * again from the start; its size is taken from the open handle and checked against what is read.
+ * Builds the body of one attempt and uses it. A file is read or opened here, so every retry reads it
+ * again from the start; only a streamed file needs a scope (for its handle), which closes after `use`.
  */
-export const attemptBody = (
+export const withBody = <A, E, R>(
   envelope: Multipart.Envelope,
   name: string,
-  source: Content
-): Effect.Effect<AttemptBody, SourceReadError, FileSystem.FileSystem | Scope.Scope> => {
+  source: Content,
+  use: (body: AttemptBody) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E | SourceReadError, R | FileSystem.FileSystem> => {
   switch (source._tag) {
     case "Bytes": {
-      return Effect.succeed(bytesBody(envelope, source.bytes))
+      return use(bytesBody(envelope, source.bytes))
     }
     case "Stream": {
       const failure = failureCell()
-      return Effect.succeed({
+      return use({
         size: source.size,
         failure: failure.get,
         body: HttpBody.stream(
@@ -175,7 +175,7 @@ export const attemptBody = (
       })
     }
     case "File": {
-      return fileBody(envelope, name, source.path)
+      return withFileBody(envelope, name, source.path, use)
     }
   }
 }
@@ -212,34 +212,43 @@ const notAFile = (type: FileSystem.File.Type): string =>
  * its 256 KiB); what was read is what is sent, so a file that changed in between is sent as it was
  * read. A larger file is opened, and streamed from the open handle for exactly the size it had then.
  */
-const fileBody = Effect.fnUntraced(function*(envelope: Multipart.Envelope, name: string, path: string) {
-  const fs = yield* FileSystem.FileSystem
-  const fail = (reason: string) => readError(name, path, reason)
-  const info = yield* Effect.mapError(fs.stat(path), (error) => fail(platformReason(error)))
-  if (info.type !== "File") return yield* Effect.fail(fail(notAFile(info.type)))
-  if (Number(info.size) <= bufferedLimit) {
-    const content = yield* Effect.mapError(fs.readFile(path), (error) => fail(platformReason(error)))
-    return {
-      size: content.length,
-      failure: noFailure,
-      body: HttpBody.uint8Array(Multipart.concat(envelope, content), envelope.contentType)
-    } satisfies AttemptBody
-  }
-  const file = yield* Effect.mapError(fs.open(path), (error) => fail(platformReason(error)))
-  const opened = yield* Effect.mapError(file.stat, (error) => fail(platformReason(error)))
-  if (opened.type !== "File") return yield* Effect.fail(fail(notAFile(opened.type)))
-  const size = Number(opened.size)
-  const failure = failureCell()
-  return {
-    size,
-    failure: failure.get,
-    body: HttpBody.stream(
-      Multipart.stream(envelope, readChunks(file, size, fail).pipe(Stream.tapError(failure.set))),
-      envelope.contentType,
-      Multipart.contentLength(envelope, size)
-    )
-  } satisfies AttemptBody
-})
+const withFileBody = <A, E, R>(
+  envelope: Multipart.Envelope,
+  name: string,
+  path: string,
+  use: (body: AttemptBody) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E | SourceReadError, R | FileSystem.FileSystem> =>
+  Effect.flatMap(FileSystem.FileSystem, (fs) => {
+    const fail = (error: PlatformError.PlatformError) => readError(name, path, platformReason(error))
+    return Effect.flatMap(Effect.mapError(fs.stat(path), fail), (info) => {
+      if (info.type !== "File") return Effect.fail(readError(name, path, notAFile(info.type)))
+      if (Number(info.size) <= bufferedLimit) {
+        return Effect.flatMap(Effect.mapError(fs.readFile(path), fail), (content) =>
+          use({
+            size: content.length,
+            failure: noFailure,
+            body: HttpBody.uint8Array(Multipart.concat(envelope, content), envelope.contentType)
+          }))
+      }
+      return Effect.scoped(Effect.gen(function*() {
+        const file = yield* Effect.mapError(fs.open(path), fail)
+        const opened = yield* Effect.mapError(file.stat, fail)
+        if (opened.type !== "File") return yield* Effect.fail(readError(name, path, notAFile(opened.type)))
+        const size = Number(opened.size)
+        const failure = failureCell()
+        const reason = (why: string) => readError(name, path, why)
+        return yield* use({
+          size,
+          failure: failure.get,
+          body: HttpBody.stream(
+            Multipart.stream(envelope, readChunks(file, size, reason).pipe(Stream.tapError(failure.set))),
+            envelope.contentType,
+            Multipart.contentLength(envelope, size)
+          )
+        })
+      }))
+    })
+  })
 
 const changed = (size: number, fail: (reason: string) => SourceReadError) =>
   fail(`its size changed while it was being sent (it had ${size} bytes when opened)`)
