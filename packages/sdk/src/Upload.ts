@@ -105,8 +105,9 @@ export interface SessionOptions {
 }
 
 /**
- * How to wait for ingestion: at most `timeout` (default {@link defaultIngestionTimeout}), polling on
- * `schedule` (default {@link defaultIngestionSchedule}).
+ * How to wait for ingestion: at most `timeout` per session (default {@link defaultIngestionTimeout}),
+ * polling on `schedule` (default {@link defaultIngestionSchedule}). A session that times out is reported
+ * with its last counts (`SessionReport.ingestionError`), not as a failure of the whole run.
  *
  * @since 0.1.0
  * @category options
