@@ -49,7 +49,10 @@ export interface Options {
   readonly seed?: number
   /** Fault rules in force from the start. */
   readonly faults?: ReadonlyArray<Fault.Rule>
-  /** Where uploads are written; a temporary folder removed when the emulator stops by default. A given folder is kept. */
+  /**
+   * Where uploads are written; a temporary folder removed when the emulator stops by default. A
+   * given folder is kept. Files up to 256 KiB wait in memory until someone asks for their path.
+   */
   readonly storageDir?: string
   /** The most uploads (metadata files included) a session accepts; 10 000 by default. */
   readonly maxFilesPerSession?: number
@@ -101,7 +104,10 @@ export interface Handle {
   /** The API and S3 requests received, oldest first (control requests are not logged). */
   readonly requests: Effect.Effect<ReadonlyArray<LoggedRequest>>
   readonly clearRequests: Effect.Effect<void>
-  /** The objects stored, of one session or of all, in upload order. */
+  /**
+   * The objects stored, of one session or of all, in upload order. Objects still held in memory
+   * are written out first, so that every `path` names a file.
+   */
   readonly objects: (sessionId?: string) => Effect.Effect<ReadonlyArray<StoredObject>>
   /** The documents ingested into a workspace so far. */
   readonly workspaceIndex: (workspace: string) => Effect.Effect<ReadonlyArray<WorkspaceFile>>

@@ -173,7 +173,8 @@ const settle = (operation: string, options: Options): Effect.Effect<Pipeline.Opt
  *
  * Stopping the stream (interruption, `Stream.take`, `Stream.interruptWhen`) stops the files in flight
  * and closes every session opened; `UploadReport.collector` folds the events seen into a report of
- * what was done.
+ * what was done. A file in flight at that moment has no event: S3 may have stored it before the
+ * request was aborted (at most `concurrency` such files).
  *
  * @example
  * ```ts
