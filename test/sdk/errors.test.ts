@@ -171,6 +171,25 @@ for (const transport of transports) {
           assert.strictEqual(badDate._tag, "DecodeError")
         }))
 
+      it.effect("JSON nested 100 000 deep is a DecodeError with a capped excerpt, not a defect", () =>
+        Effect.gen(function*() {
+          const deep = "[".repeat(100_000) + "]".repeat(100_000)
+          const headers = { "content-type": "application/json" }
+          yield* answer({ status: 200, body: deep, headers })
+          const whole = yield* failure(run(UploadSessions.getStatus({ sessionId: SESSION })))
+          yield* answer({ status: 200, body: `{"data":[${deep}],"has_more":false,"total":1}`, headers })
+          const item = yield* failure(run(UploadSessions.list()))
+          for (const error of [whole, item]) {
+            const decode = assertTag(error, "DecodeError")
+            assert.isAtMost(decode.body.length, 1025)
+            assert.isAtMost(decode.description.length, 1025)
+          }
+          yield* answer({ status: 422, body: `{"detail":${deep}}`, headers })
+          const validation = assertTag(yield* failure(run(UploadSessions.list())), "ValidationError")
+          assert.isAtMost(validation.body.length, 1025)
+          assert.deepStrictEqual(validation.details, [])
+        }))
+
       it.effect("a dropped connection is TransportError", () =>
         Effect.gen(function*() {
           yield* answer({ _tag: "Destroy" })

@@ -240,6 +240,18 @@ const decodeError = (
   })
 
 /**
+ * The formatter prints the offending value in full, recursively: a hostile body nested thousands deep
+ * overflows the stack there. Such a body gets a short description instead; the excerpt still shows it.
+ */
+const describeMismatch = (error: ParseResult.ParseError): string => {
+  try {
+    return ParseResult.TreeFormatter.formatErrorSync(error)
+  } catch {
+    return "the body does not have the expected shape (too deeply nested to describe)"
+  }
+}
+
+/**
  * Decodes a JSON body with a decoder built once per schema. Malformed JSON and schema mismatches both
  * become a `DecodeError` with a bounded excerpt; a body that cannot be read is a `TransportError`.
  *
@@ -261,8 +273,7 @@ export const json = <A>(
         return Effect.fail(decodeError(response, reason, text, redact))
       }
       return Either.match(decode(body), {
-        onLeft: (error) =>
-          Effect.fail(decodeError(response, ParseResult.TreeFormatter.formatErrorSync(error), text, redact)),
+        onLeft: (error) => Effect.fail(decodeError(response, describeMismatch(error), text, redact)),
         onRight: Effect.succeed
       })
     }
