@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Random from "effect/Random"
 import * as Schedule from "effect/Schedule"
 import * as TestClock from "effect/TestClock"
 import { assertTag } from "../support/Assertions.js"
@@ -180,6 +181,27 @@ for (const transport of transports) {
         yield* scripted(json(503, {}), json(200, emptyPage))
         assertTag(yield* Effect.flip(run(UploadSessions.list({ retry: false }), { retry: eager })), "ServerError")
         assert.strictEqual(server.requests.length, 1)
+      }))
+
+    test("an attempt after a jittered wait times out at its fractional deadline (no spinning watcher)", () =>
+      Effect.gen(function*() {
+        // Chosen so that the deadline, 5125.00125 + 5000, lies 1.8e-12 ms after where the watcher,
+        // waking at 10000, lands when it sleeps the remainder: less than a nanosecond, a zero sleep.
+        const random = Random.fixed([0.00001])
+        yield* TestClock.setTime(5_000)
+        const server = yield* scripted(json(503, {}), { _tag: "Hang" })
+        const fiber = yield* run(UploadSessions.getStatus({ sessionId: SESSION }), {
+          retry: Retry.policy({ maxRetries: 1 }),
+          timeout: Duration.seconds(5)
+        }).pipe(Effect.withRandom(random), Effect.fork)
+        const sleeps = yield* awaitSleeps(2)
+        const retryAt = sleeps[0]
+        assert.isFalse(Number.isInteger(retryAt))
+        yield* TestClock.setTime(retryAt)
+        yield* server.awaitRequests(2)
+        yield* TestClock.adjust("5 seconds")
+        assertTag(yield* Effect.flip(Fiber.join(fiber)), "TimeoutError")
+        assert.strictEqual(server.requests.length, 2)
       }))
   })
 }

@@ -4,6 +4,17 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
 
+/**
+ * The wait until `deadline`, or undefined when it is due. A deadline less than a nanosecond ahead (a
+ * fractional "now", as a jittered retry wait gives under `TestClock`) rounds to a zero sleep, and one
+ * lost in the rounding of a large "now" moves no clock either: the watcher would spin at that instant,
+ * so both count as due.
+ */
+const waitUntil = (deadline: number, now: number): Duration.Duration | undefined => {
+  const wait = Duration.millis(deadline - now)
+  return now + Duration.toMillis(wait) > now ? wait : undefined
+}
+
 interface InFlight {
   readonly deadline: number
   readonly scope: Scope.CloseableScope
@@ -44,18 +55,16 @@ export const make = (timeout: Duration.Duration): Effect.Effect<Deadlines, never
     const watch: Effect.Effect<void> = Effect.gen(function*() {
       while (true) {
         const now = yield* Clock.currentTimeMillis
-        let next: InFlight | undefined
+        let next: Duration.Duration | undefined
         for (const attempt of inFlight) {
-          if (attempt.deadline > now) {
-            next = attempt
-            break
-          }
+          next = waitUntil(attempt.deadline, now)
+          if (next !== undefined) break
           inFlight.delete(attempt)
           attempt.timedOut = true
           yield* Scope.close(attempt.scope, Exit.void)
         }
         if (next !== undefined) {
-          yield* Effect.sleep(Duration.millis(next.deadline - now))
+          yield* Effect.sleep(next)
           continue
         }
         yield* Effect.sleep(timeout)
