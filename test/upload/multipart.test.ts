@@ -200,4 +200,46 @@ describe("bodies from disk and streams", () => {
         }))
       assert.match(failure?.message ?? "", /size changed/)
     }).pipe(Effect.provide(TestLayer)))
+
+  // The file system below reports a size off by `delta` at `stat`, as if the file changed between `stat`
+  // and the read; a small file is read into a body of the stated size, which must not go out cut short.
+  const skewedStat = (delta: number) =>
+    Layer.effect(
+      FileSystem.FileSystem,
+      Effect.map(FileSystem.FileSystem, (fs) => ({
+        ...fs,
+        stat: (path: string) =>
+          Effect.map(fs.stat(path), (info) => ({ ...info, size: FileSystem.Size(Number(info.size) + delta) }))
+      }))
+    ).pipe(Layer.provide(NodeFileSystem.layer))
+
+  it.scoped("a small file read whole is sent byte for byte, and one whose size changed after stat is a read error", () =>
+    Effect.gen(function*() {
+      const fs = yield* FileSystem.FileSystem
+      const dir = yield* fs.makeTempDirectoryScoped()
+      const envelope = Multipart.envelope(Multipart.make({ key: "k" }), "x")
+      const content = new Uint8Array(1000).map((_, i) => i % 251)
+      const path = `${dir}/small.bin`
+      yield* fs.writeFile(path, content)
+      const body = yield* Source.withBody(envelope, "x", { _tag: "File", path }, (attempt) => bodyBytes(attempt.body))
+      assert.deepStrictEqual(body, Multipart.concat(envelope, content))
+      const empty = `${dir}/empty.bin`
+      yield* fs.writeFile(empty, new Uint8Array(0))
+      const emptyBody = yield* Source.withBody(
+        envelope,
+        "x",
+        { _tag: "File", path: empty },
+        (attempt) => bodyBytes(attempt.body)
+      )
+      assert.deepStrictEqual(emptyBody, Multipart.concat(envelope, new Uint8Array(0)))
+      for (const delta of [-1, 1]) {
+        const failure = yield* Effect.flip(
+          Source.withBody(envelope, "x", { _tag: "File", path }, Effect.succeed).pipe(
+            Effect.provide(skewedStat(delta))
+          )
+        )
+        assert.strictEqual(failure._tag, "SourceReadError")
+        assert.match(failure.message, /size changed/)
+      }
+    }).pipe(Effect.provide(TestLayer)))
 })

@@ -208,9 +208,10 @@ const notAFile = (type: FileSystem.File.Type): string =>
   type === "Directory" ? "it is a directory" : `it is not a regular file (${type})`
 
 /**
- * A file's body. A small file is read whole, in one call (a file-system round trip costs more than
- * its 256 KiB); what was read is what is sent, so a file that changed in between is sent as it was
- * read. A larger file is opened, and streamed from the open handle for exactly the size it had then.
+ * A file's body. A small file is read whole, straight into its request body (a file-system round trip
+ * costs more than its 256 KiB); a larger one is opened, and streamed from the open handle for exactly
+ * the size it had then. Either way a file whose size changed after `stat` fails as a read error rather
+ * than being sent cut short.
  */
 const withFileBody = <A, E, R>(
   envelope: Multipart.Envelope,
@@ -222,13 +223,17 @@ const withFileBody = <A, E, R>(
     const fail = (error: PlatformError.PlatformError) => readError(name, path, platformReason(error))
     return Effect.flatMap(Effect.mapError(fs.stat(path), fail), (info) => {
       if (info.type !== "File") return Effect.fail(readError(name, path, notAFile(info.type)))
-      if (Number(info.size) <= bufferedLimit) {
-        return Effect.flatMap(Effect.mapError(fs.readFile(path), fail), (content) =>
-          use({
-            size: content.length,
-            failure: noFailure,
-            body: HttpBody.uint8Array(Multipart.concat(envelope, content), envelope.contentType)
-          }))
+      const stated = Number(info.size)
+      if (stated <= bufferedLimit) {
+        return Effect.flatMap(
+          readWhole(fs, envelope, path, stated, fail, (why) => readError(name, path, why)),
+          (body) =>
+            use({
+              size: stated,
+              failure: noFailure,
+              body: HttpBody.uint8Array(body, envelope.contentType)
+            })
+        )
       }
       return Effect.scoped(Effect.gen(function*() {
         const file = yield* Effect.mapError(fs.open(path), fail)
@@ -249,6 +254,36 @@ const withFileBody = <A, E, R>(
       }))
     })
   })
+
+/**
+ * A small file read into the body that carries it: open, read, close, with no buffer of its own and no
+ * second copy (`readFile` would also `fstat` the file again and allocate for itself). The read asks for
+ * one byte more than `size`, which lands on the first byte of the body's tail and is put back: a file
+ * that grew since `stat` shows in the same call.
+ */
+const readWhole = (
+  fs: FileSystem.FileSystem,
+  envelope: Multipart.Envelope,
+  path: string,
+  size: number,
+  onError: (error: PlatformError.PlatformError) => SourceReadError,
+  fail: (reason: string) => SourceReadError
+): Effect.Effect<Uint8Array, SourceReadError> =>
+  Effect.scoped(Effect.flatMap(Effect.mapError(fs.open(path), onError), (file) => {
+    const { buffer, contentOffset } = Multipart.allocate(envelope, size)
+    const end = contentOffset + size + 1
+    // A regular file reads short only at its end, so one call does; the loop is for file systems that
+    // return less, until the expected bytes are in.
+    const fill = (offset: number): Effect.Effect<Uint8Array, SourceReadError> =>
+      Effect.flatMap(Effect.mapError(file.read(buffer.subarray(offset, end)), onError), (read) => {
+        const reached = offset + Number(read)
+        if (read > 0 && reached < end - 1) return fill(reached)
+        if (reached !== end - 1) return Effect.fail(changed(size, fail))
+        buffer.set(envelope.tail, end - 1)
+        return Effect.succeed(buffer)
+      })
+    return fill(contentOffset)
+  }))
 
 const changed = (size: number, fail: (reason: string) => SourceReadError) =>
   fail(`its size changed while it was being sent (it had ${size} bytes when opened)`)
