@@ -28,6 +28,9 @@ const FILES = 1000
 const TRANSIENT_RATE = 0.2
 const PERSISTENT = FILES * 0.05
 const SEEDS = [7, 2026, 424242]
+// A run takes a few seconds on a quiet machine; four helpers share two cores, so the limit is generous.
+// It bounds a hang, it is not a timing assertion.
+const TIMEOUT = 240_000
 
 // Retries without waiting: time is not what this test is about. Thirteen attempts per object make a
 // transient fault that repeats until the budget is spent (0.2^13 per object) practically impossible.
@@ -84,57 +87,61 @@ const s3Statuses = (requests: ReadonlyArray<Inspection.LoggedRequest>) => {
 describe("nothing lost under S3 faults", () => {
   for (const seed of SEEDS) {
     it.layer(UploadChecks.layer({ seed }))((it) => {
-      it.effect(`seed ${seed}: the store is the report's uploaded set, the failed set exactly the refused files`, () =>
-        Effect.gen(function*() {
-          const emulator = yield* Emulator.Emulator
-          const persistent = refused(seed)
-          yield* emulator.setFaults([
-            ...persistentKinds.map((kind) =>
-              Fault.always("s3", kind.fault, {
-                match: persistent.filter((p) => p.kind === kind).map((p) => p.name)
-              })
-            ),
-            ...transientKinds.map((fault) => Fault.withRate("s3", fault, perKindRate))
-          ])
+      it.effect(
+        `seed ${seed}: the store is the report's uploaded set, the failed set exactly the refused files`,
+        () =>
+          Effect.gen(function*() {
+            const emulator = yield* Emulator.Emulator
+            const persistent = refused(seed)
+            yield* emulator.setFaults([
+              ...persistentKinds.map((kind) =>
+                Fault.always("s3", kind.fault, {
+                  match: persistent.filter((p) => p.kind === kind).map((p) => p.name)
+                })
+              ),
+              ...transientKinds.map((fault) => Fault.withRate("s3", fault, perKindRate))
+            ])
 
-          const report: UploadReport.UploadReport = yield* Upload.files(sources, {
-            maxFilesPerSession: 300,
-            concurrency: 16,
-            s3Retry: Schedule.recurs(RETRIES)
-          })
+            const report: UploadReport.UploadReport = yield* Upload.files(sources, {
+              maxFilesPerSession: 300,
+              concurrency: 16,
+              s3Retry: Schedule.recurs(RETRIES)
+            })
 
-          // The failed set is exactly the refused files, each failed with its fault's error.
-          const failed = report.files.filter((f) => f.status === "failed")
-          assert.deepStrictEqual(failed.map((f) => f.name), persistent.map((p) => p.name))
-          failed.forEach((file, k) => {
-            const { kind } = persistent[k]!
-            assert.strictEqual(file.error?.tag, kind.tag, file.name)
-            assert.match(file.error!.message, kind.message, file.name)
-            assert.strictEqual(file.sessionId !== undefined, true, `${file.name} names its session`)
-          })
-          assert.strictEqual(report.uploaded, FILES - PERSISTENT)
+            // The failed set is exactly the refused files, each failed with its fault's error.
+            const failed = report.files.filter((f) => f.status === "failed")
+            assert.deepStrictEqual(failed.map((f) => f.name), persistent.map((p) => p.name))
+            failed.forEach((file, k) => {
+              const { kind } = persistent[k]!
+              assert.strictEqual(file.error?.tag, kind.tag, file.name)
+              assert.match(file.error!.message, kind.message, file.name)
+              assert.strictEqual(file.sessionId !== undefined, true, `${file.name} names its session`)
+            })
+            assert.strictEqual(report.uploaded, FILES - PERSISTENT)
 
-          // The store is exactly the report's uploaded set, session by session; the counts add up.
-          assert.deepStrictEqual(yield* UploadChecks.storedNames, UploadChecks.reportedObjects(report.files))
-          yield* UploadChecks.assertCountsAddUp(report, FILES)
-          const sessions = yield* UploadChecks.assertSessionsClosed(report)
-          assert.isAtLeast(sessions.length, 4, "1 200 objects at 300 per session")
+            // The store is exactly the report's uploaded set, session by session; the counts add up.
+            assert.deepStrictEqual(yield* UploadChecks.storedNames, UploadChecks.reportedObjects(report.files))
+            yield* UploadChecks.assertCountsAddUp(report, FILES)
+            const sessions = yield* UploadChecks.assertSessionsClosed(report)
+            assert.isAtLeast(sessions.length, 4, "1 200 objects at 300 per session")
 
-          // Every S3 request either stored one object or was faulted: nothing was stored twice, and the
-          // refused files spent exactly their budget.
-          const requests = yield* emulator.requests
-          const { faulted, succeeded, total } = s3Statuses(requests)
-          const stored = (yield* emulator.objects()).length
-          assert.strictEqual(succeeded, stored, "one successful POST per stored object")
-          assert.strictEqual(total, succeeded + faulted, "no S3 request failed for another reason")
-          const refusals = PERSISTENT * (RETRIES + 1)
-          const transientRate = (faulted - refusals) / (total - refusals)
-          assert.isAbove(transientRate, 0.12, `transient faults fired (${transientRate})`)
-          assert.isBelow(transientRate, 0.28, `transient faults fired (${transientRate})`)
+            // Every S3 request either stored one object or was faulted: nothing was stored twice, and the
+            // refused files spent exactly their budget.
+            const requests = yield* emulator.requests
+            const { faulted, succeeded, total } = s3Statuses(requests)
+            const stored = (yield* emulator.objects()).length
+            assert.strictEqual(succeeded, stored, "one successful POST per stored object")
+            assert.strictEqual(total, succeeded + faulted, "no S3 request failed for another reason")
+            const refusals = PERSISTENT * (RETRIES + 1)
+            const transientRate = (faulted - refusals) / (total - refusals)
+            assert.isAbove(transientRate, 0.12, `transient faults fired (${transientRate})`)
+            assert.isBelow(transientRate, 0.28, `transient faults fired (${transientRate})`)
 
-          // No S3 request carried the key.
-          assert.strictEqual(yield* UploadChecks.assertS3NeverSawTheKey, total)
-        }))
+            // No S3 request carried the key.
+            assert.strictEqual(yield* UploadChecks.assertS3NeverSawTheKey, total)
+          }),
+        TIMEOUT
+      )
     })
   }
 })
