@@ -117,6 +117,33 @@ describe("fault injection", () => {
       assert.isTrue(Either.isLeft(result))
     }))
 
+  it.scoped("an after-it fault is logged once the operation took effect; one drawn for a 401 is not logged", () =>
+    Effect.gen(function*() {
+      const emulator = yield* start()
+      yield* emulator.setFaults([Fault.sequence("create", [Fault.hang, Fault.hang])])
+      const unauthorized = yield* api(emulator, sessionsPath("default"), {
+        method: "POST",
+        body: { write_mode: "KEEP" },
+        authorization: "Bearer not-a-key"
+      })
+      assert.strictEqual(unauthorized.status, 401)
+      const controller = new AbortController()
+      const fiber = yield* Effect.fork(
+        attempt(`${emulator.apiBaseUrl}/workspaces/default/upload_sessions`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${emulator.apiKey}`, "content-type": "application/json" },
+          body: JSON.stringify({ write_mode: "KEEP" }),
+          signal: controller.signal
+        })
+      )
+      const logged = yield* eventually(emulator.requests, (rs) => rs.some((r) => r.fault === "Hang"))
+      // Whoever sees the Hang sees its session: a client that gives up then cannot undo the create.
+      assert.strictEqual((yield* emulator.sessions).length, 1)
+      assert.deepStrictEqual(logged.map((r) => [r.status, r.fault]), [[401, undefined], [undefined, "Hang"]])
+      controller.abort()
+      assert.isTrue(Either.isLeft(yield* Effect.either(Fiber.join(fiber))))
+    }))
+
   it.scoped("stopping the emulator ends a hung request instead of waiting for it", () =>
     Effect.gen(function*() {
       const pending = yield* Effect.scoped(Effect.gen(function*() {

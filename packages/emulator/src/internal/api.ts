@@ -47,7 +47,9 @@ const operation = (runtime: EmulatorRuntime, route: RouteName, handler: Handler)
     entry.route = route
     const fault = runtime.faults.next(route, undefined)
     if (fault !== undefined) {
-      entry.fault = fault._tag
+      // A fault is logged when it strikes: these at once, the others (Inject.after) once the operation
+      // took effect, so that a logged Hang is a request held with its work done.
+      if (Inject.strikesBefore(fault)) entry.fault = fault._tag
       const instead = yield* Inject.before(fault, "json", runtime.clock, String(entry.id))
       if (instead !== undefined) return instead
     }

@@ -48,6 +48,25 @@ const serverError = (status: 500 | 502 | 503 | 504, style: Style, requestId: str
 }
 
 /**
+ * Whether `fault` acts before the operation (instead of it, or by holding it back) rather than on its
+ * answer.
+ *
+ * @internal
+ */
+export const strikesBefore = (fault: Fault.Fault): boolean => {
+  switch (fault._tag) {
+    case "TooManyRequests":
+    case "ServerError":
+    case "RequestTimeout":
+    case "SlowDown":
+    case "Delay":
+      return true
+    default:
+      return false
+  }
+}
+
+/**
  * The answer a fault gives in place of the handler's, `undefined` when the handler is to run
  * (after a `Delay`, which this effect sleeps through on the emulator's clock).
  *
@@ -152,7 +171,7 @@ const wrongShape = { unexpected: true, session_id: 12345, data: "not-a-list", ha
 
 /**
  * The handler's answer as the fault leaves it: reset, withheld, unparsable, cut short, or of the
- * wrong shape. Faults that `before` handles pass the response through.
+ * wrong shape, logged as struck now. Faults that `before` handles pass the response through.
  *
  * @internal
  */
@@ -160,7 +179,17 @@ export const after = (
   fault: Fault.Fault | undefined,
   response: HttpServerResponse.HttpServerResponse
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, never, HttpServerRequest.HttpServerRequest | CurrentEntry> => {
-  if (fault === undefined) return Effect.succeed(response)
+  if (fault === undefined || strikesBefore(fault)) return Effect.succeed(response)
+  return Effect.flatMap(CurrentEntry, (entry) => {
+    entry.fault = fault._tag
+    return damage(fault, response)
+  })
+}
+
+const damage = (
+  fault: Fault.Fault,
+  response: HttpServerResponse.HttpServerResponse
+): Effect.Effect<HttpServerResponse.HttpServerResponse, never, HttpServerRequest.HttpServerRequest | CurrentEntry> => {
   const status = response.status >= 200 && response.status < 300 && response.status !== 204 ? response.status : 200
   switch (fault._tag) {
     case "ConnectionReset":

@@ -125,7 +125,8 @@ const faultFor = (
 ): Effect.Effect<void, never, HttpServerRequest.HttpServerRequest | CurrentEntry> | undefined => {
   const fault = runtime.faults.next("s3", info.name)
   if (fault === undefined) return undefined
-  entry.fault = fault._tag
+  // Logged when it strikes: a hang once the body is in, damage once the upload is stored (Inject.after).
+  if (fault._tag === "ConnectionReset" || Inject.strikesBefore(fault)) entry.fault = fault._tag
   if (fault._tag === "ConnectionReset") return Inject.reset
   if (fault._tag === "Hang") state.hang = true
   else if (isDamage(fault)) state.damage = fault
@@ -280,7 +281,10 @@ const handle = (runtime: EmulatorRuntime, state: UploadState) =>
       )
     }
     if (parser.failure === "Malformed") return yield* refuse(malformedPost)
-    if (state.hang) return yield* Effect.never
+    if (state.hang) {
+      entry.fault = "Hang"
+      return yield* Effect.never
+    }
     if (state.answer !== undefined) return state.answer
     if (state.error !== undefined) return Respond.s3Error(state.error, requestId)
     if (state.object === undefined) return Respond.s3Error(noFile, requestId)
