@@ -174,7 +174,9 @@ const settle = (operation: string, options: Options): Effect.Effect<Pipeline.Opt
  * Stopping the stream (interruption, `Stream.take`, `Stream.interruptWhen`) stops the files in flight
  * and closes every session opened; `UploadReport.collector` folds the events seen into a report of
  * what was done. A file in flight at that moment has no event: S3 may have stored it before the
- * request was aborted (at most `concurrency` such files).
+ * request was aborted (at most `concurrency` such files). Events are handed over one at a time, and a
+ * file counts as in flight until the consumer asks for the event after its own, so a slow consumer
+ * slows the upload down rather than letting it run ahead of what it has seen.
  *
  * @example
  * ```ts

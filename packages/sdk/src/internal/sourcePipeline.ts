@@ -3,7 +3,7 @@
  * the current one is full, a document's companion always beside it), sent with bounded concurrency,
  * each session closed as soon as its last file is done, optionally waited on, and finally the report.
  *
- * One fiber runs the workflow and offers events to a mailbox that the stream reads. Files go out through
+ * One fiber runs the workflow and hands events to the stream one at a time (see `Handoff`). Files go out through
  * a semaphore and a `FiberSet` rather than `Stream.mapEffect({ concurrency })`, whose per-element
  * machinery costs more CPU than the upload of a small file.
  *
@@ -11,12 +11,16 @@
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Array from "effect/Array"
+import * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
+import * as Exit from "effect/Exit"
 import * as FiberSet from "effect/FiberSet"
 import * as Mailbox from "effect/Mailbox"
+import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import type * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
@@ -32,8 +36,37 @@ import * as FileName from "./fileName.js"
 import * as S3Session from "./s3Session.js"
 import * as Source from "./source.js"
 
-// Enough events in hand that uploads never wait for a consumer that keeps up, few enough to stay small.
-const MAILBOX_CAPACITY = 512
+/**
+ * An event on its way to the consumer, and the signal that the consumer is done with it. The stream hands
+ * events over one at a time and signals when the consumer asks for the next one, which is when it has
+ * handled this one: the emitting file holds its permit until then, so a consumer that stops the stream
+ * leaves at most `concurrency` files stored without an event it saw, however slow it is.
+ */
+interface Handoff {
+  readonly event: UploadEvent
+  readonly handled: Deferred.Deferred<void>
+}
+
+/** The events of a mailbox of handoffs, each acknowledged when the consumer pulls the next one. */
+const handedOver = <E>(mailbox: Mailbox.ReadonlyMailbox<Handoff, E>): Stream.Stream<UploadEvent, E> =>
+  Stream.suspend(() => {
+    let previous: Deferred.Deferred<void> | undefined
+    const acknowledge = Effect.suspend(() => {
+      const handled = previous
+      previous = undefined
+      return handled === undefined ? Effect.void : Deferred.done(handled, Exit.void)
+    })
+    return Stream.repeatEffectOption(Effect.zipRight(
+      acknowledge,
+      Effect.matchEffect(mailbox.take, {
+        onFailure: (error) => Effect.fail(Cause.isNoSuchElementException(error) ? Option.none() : Option.some(error)),
+        onSuccess: (handoff) => {
+          previous = handoff.handled
+          return Effect.succeed(handoff.event)
+        }
+      })
+    ))
+  })
 
 /** The settled options of a run. */
 export interface Options extends S3Session.Options {
@@ -254,14 +287,14 @@ export const events = <E, R>(
     const sources: Stream.Stream<Source.Prepared | Rejected, E, R> = isStream(input)
       ? prepareEach(input)
       : Stream.fromIterable(yield* prepareAll(input))
-    const mailbox = yield* Mailbox.make<UploadEvent, E>(MAILBOX_CAPACITY)
+    const mailbox = yield* Mailbox.make<Handoff, E>(0)
     const collector = UploadReport.collector()
     const emit: Emit = (event) =>
-      Effect.suspend(() => {
+      Effect.flatMap(Deferred.make<void>(), (handled) => {
         collector.add(event)
-        return mailbox.offer(event)
+        return Effect.zipRight(mailbox.offer({ event, handled }), Deferred.await(handled))
       })
     const done = Effect.suspend(() => emit(UploadEvent.Done({ report: collector.report() })))
     yield* Effect.forkScoped(Mailbox.into(Effect.zipRight(run(sources, options, emit), done), mailbox))
-    return Mailbox.toStream(mailbox)
+    return handedOver(mailbox)
   }))
