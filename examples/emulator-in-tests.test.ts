@@ -10,8 +10,7 @@
  * Run: pnpm vitest run --config examples/vitest.config.ts
  */
 import { Emulator, Fault } from "@effect-deepset/emulator"
-import { DeepsetClient, UploadSessions } from "@effect-deepset/sdk"
-import * as Upload from "@effect-deepset/sdk/Upload"
+import { DeepsetClient, Upload, UploadSessions } from "@effect-deepset/sdk"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { assert, layer } from "@effect/vitest"

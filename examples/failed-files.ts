@@ -10,9 +10,7 @@
  *
  * Run: pnpm tsx --conditions=source examples/failed-files.ts [session-id]
  */
-import { UploadSessions } from "@effect-deepset/sdk"
-import * as Upload from "@effect-deepset/sdk/Upload"
-import * as UploadSource from "@effect-deepset/sdk/UploadSource"
+import { Upload, UploadSessions, UploadSource } from "@effect-deepset/sdk"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Console from "effect/Console"

@@ -8,10 +8,7 @@
  *
  * Run: pnpm tsx --conditions=source examples/pipeline.ts
  */
-import * as Upload from "@effect-deepset/sdk/Upload"
-import { UploadEvent } from "@effect-deepset/sdk/UploadEvent"
-import * as UploadReport from "@effect-deepset/sdk/UploadReport"
-import type * as UploadSource from "@effect-deepset/sdk/UploadSource"
+import { Upload, UploadEvent, UploadReport, type UploadSource } from "@effect-deepset/sdk"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Console from "effect/Console"
@@ -29,7 +26,7 @@ const tickets = Stream.range(1, 12).pipe(
   }))
 )
 
-const message = UploadEvent.$match({
+const message = UploadEvent.UploadEvent.$match({
   SessionOpened: (e) => `session ${e.sessionId} opened`,
   FileUploaded: (e) => `${e.name} uploaded (${e.bytes} bytes)`,
   FileFailed: (e) => `${e.name} not uploaded: ${e.error.message}`,

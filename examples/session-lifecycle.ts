@@ -8,8 +8,7 @@
  *
  * Run: pnpm tsx --conditions=source examples/session-lifecycle.ts
  */
-import { DeepsetClient, type Models, UploadSessions } from "@effect-deepset/sdk"
-import * as Upload from "@effect-deepset/sdk/Upload"
+import { DeepsetClient, type Models, Upload, UploadSessions } from "@effect-deepset/sdk"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as HttpClient from "@effect/platform/HttpClient"

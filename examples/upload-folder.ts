@@ -9,10 +9,7 @@
  *
  * Run: pnpm tsx --conditions=source examples/upload-folder.ts [folder]   (default: examples/data)
  */
-import * as Upload from "@effect-deepset/sdk/Upload"
-import { UploadEvent } from "@effect-deepset/sdk/UploadEvent"
-import * as UploadReport from "@effect-deepset/sdk/UploadReport"
-import * as UploadSource from "@effect-deepset/sdk/UploadSource"
+import { Upload, UploadEvent, UploadReport, UploadSource } from "@effect-deepset/sdk"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Path from "@effect/platform/Path"
@@ -23,7 +20,7 @@ import * as Stream from "effect/Stream"
 import * as Target from "./Target.js"
 
 /** One log line per event. */
-const describe = UploadEvent.$match({
+const describe = UploadEvent.UploadEvent.$match({
   SessionOpened: (e) => `session ${e.sessionId} opened`,
   FileUploaded: (e) => `uploaded ${e.name} (${e.bytes} bytes${e.meta ? ", with metadata" : ""})`,
   FileFailed: (e) => `not uploaded ${e.name}: ${e.error.message}`,
