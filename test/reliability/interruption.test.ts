@@ -23,12 +23,15 @@
  *   an event (see `Upload.events`); files go out under a semaphore of `concurrency` permits, a companion and
  *   its document one after the other under one permit, so no more files than that can be caught so;
  * - interruption while waiting for ingestion ends the wait with every session already closed;
+ * - interruption while large files stream from disk to a hung S3 leaves no file handle open (Linux: the
+ *   links in /proc/self/fd);
  * - no S3 request in these runs carried the key.
  *
  * Reproduce: pnpm vitest run test/reliability/interruption.test.ts
  */
 import { Emulator, Fault } from "@effect-deepset/emulator"
 import { Upload, UploadReport, type UploadSource } from "@effect-deepset/sdk"
+import * as FileSystem from "@effect/platform/FileSystem"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -150,6 +153,36 @@ describe("interruption", () => {
         assert.deepStrictEqual(yield* UploadChecks.storedNames, UploadChecks.reportedObjects(report.files))
         yield* UploadChecks.assertSessionsClosed(report)
         assert.isTrue(report.files.every((f) => f.ingestion === undefined), "no file reached its final state")
+      }))
+
+    it.scoped("interrupted while files stream from disk and S3 hangs: no file handle is left open", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.Emulator
+        yield* UploadChecks.freshStart
+        const fs = yield* FileSystem.FileSystem
+        if (!(yield* fs.exists("/proc/self/fd"))) return
+        const dir = yield* fs.makeTempDirectoryScoped()
+        // Above 256 KiB a file is streamed from a handle held open for the whole request.
+        for (let i = 0; i < 8; i++) yield* fs.writeFile(`${dir}/large-${i}.bin`, new Uint8Array(300 * 1024).fill(i))
+        const openInDir = Effect.flatMap(fs.readDirectory("/proc/self/fd"), (fds) =>
+          Effect.map(
+            Effect.forEach(fds, (fd) => Effect.orElseSucceed(fs.readLink(`/proc/self/fd/${fd}`), () => "")),
+            (targets) => targets.filter((target) => target.startsWith(dir))
+          ))
+        // The second and fourth S3 requests never get an answer.
+        yield* emulator.setFaults([Fault.sequence("s3", [Fault.pass, Fault.hang, Fault.pass, Fault.hang])])
+        const { alive, fiber } = yield* UploadChecks.forkSupervised(
+          Upload.paths(dir, { concurrency: 3, s3Retry: false })
+        )
+        yield* UploadChecks.waitFor(Effect.map(
+          emulator.requests,
+          (requests) => requests.filter((r) => r.fault === "Hang").length === 2
+        ))
+        assert.isAtLeast((yield* openInDir).length, 2, "the hung uploads hold their files open")
+        UploadChecks.assertInterrupted(yield* Fiber.interrupt(fiber))
+        assert.deepStrictEqual(yield* openInDir, [], "no handle on a source outlives the upload")
+        assert.deepStrictEqual((yield* alive).map((f) => f.id()), [])
+        yield* UploadChecks.assertSessionsClosed(undefined)
       }))
 
     it.effect("a run that is not interrupted ends with a report and no fiber left (the checks can pass)", () =>
