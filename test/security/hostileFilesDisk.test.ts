@@ -9,7 +9,7 @@
  * - A file that grows or shrinks mid-stream: files above 256 KiB are streamed from an open handle, 512 KiB
  *   at a time; the file system is wrapped so that the file really changes on disk right after the first
  *   chunk is read, which makes "mid-stream" deterministic. A torn upload must not be stored.
- * - A stream source that gives more or fewer bytes than it declared.
+ * - A stream source that gives more or fewer bytes than it declared, and a named pipe given as a file.
  *
  * Reproduce: pnpm vitest run test/security/hostileFilesDisk.test.ts
  */
@@ -21,6 +21,7 @@ import * as Path from "@effect/platform/Path"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
+import { execFileSync } from "node:child_process"
 import * as UploadChecks from "../reliability/support/UploadChecks.js"
 
 const isRoot = process.getuid?.() === 0
@@ -190,6 +191,24 @@ describe("hostile files on disk", () => {
           messageOf(report, "with-folder-meta.txt"),
           `Cannot read ${dir}/folder.pdf: it is a directory`
         )
+        assert.deepStrictEqual(yield* stored, ["after.txt", "before.txt"])
+      }))
+
+    it.scoped("a named pipe passed as a file fails alone at once (reading it would block forever), and the others go", () =>
+      Effect.gen(function*() {
+        yield* UploadChecks.freshStart
+        const fs = yield* FileSystem.FileSystem
+        const dir = yield* fs.makeTempDirectoryScoped()
+        const { after, before } = yield* ordinary(dir)
+        const fifo = `${dir}/pipe.txt`
+        yield* Effect.sync(() => execFileSync("mkfifo", [fifo]))
+        const report = yield* Upload.paths([before, fifo, after])
+        assert.deepStrictEqual(outcomes(report), [
+          ["before.txt", "uploaded", undefined],
+          ["pipe.txt", "failed", "SourceReadError"],
+          ["after.txt", "uploaded", undefined]
+        ])
+        assert.strictEqual(messageOf(report, "pipe.txt"), `Cannot read ${fifo}: it is not a regular file (FIFO)`)
         assert.deepStrictEqual(yield* stored, ["after.txt", "before.txt"])
       }))
 
