@@ -110,7 +110,7 @@ for (const transport of transports) {
           assert.include(notFound?.message, "[REDACTED]")
         }))
 
-      it.effect("spans carry the operation, workspace and session id but never the key", () =>
+      it.effect("the operation span carries the workspace, session id and HTTP attributes but never the key", () =>
         Effect.gen(function*() {
           const server = yield* ScriptedServer
           server.reset()
@@ -133,7 +133,15 @@ for (const transport of transports) {
           assert.isDefined(operation)
           assert.strictEqual(operation?.attributes.get("deepset.workspace"), "team")
           assert.strictEqual(operation?.attributes.get("deepset.session_id"), "s-1")
-          assert.isTrue(spans.some((span) => span.name.startsWith("http.client")))
+          // One span per call: it carries the HTTP attributes, and the request propagates it.
+          assert.isFalse(spans.some((span) => span.name.startsWith("http.client")))
+          assert.strictEqual(operation?.attributes.get("http.request.method"), "PUT")
+          assert.strictEqual(
+            operation?.attributes.get("url.full"),
+            `${server.url}/api/v1/workspaces/team/upload_sessions/s-1`
+          )
+          assert.strictEqual(operation?.attributes.get("http.response.status_code"), 204)
+          assert.include(server.requests[0].headers["traceparent"], `-${operation?.spanId}-`)
           for (const span of spans) {
             for (const [name, value] of span.attributes) {
               assert.notInclude(String(value), TEST_API_KEY, `span ${span.name} attribute ${name}`)

@@ -19,16 +19,20 @@
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpTraceContext from "@effect/platform/HttpTraceContext"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import { identity } from "effect/Function"
+import type * as Fiber from "effect/Fiber"
+import * as FiberRef from "effect/FiberRef"
+import { constTrue, identity } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
+import * as Tracer from "effect/Tracer"
 import { ConfigurationError } from "./Errors.js"
 import * as Deadlines from "./internal/deadlines.js"
 import * as Execute from "./internal/execute.js"
@@ -85,7 +89,11 @@ export interface Options {
  * @since 0.1.0
  */
 export interface Service {
-  /** The API client: base URL, bearer authorization, `Accept: application/json`, user agent. */
+  /**
+   * The API client: base URL, bearer authorization, `Accept: application/json`, user agent, and the
+   * trace context of the current span. It makes no `http.client` span: the operations' spans carry
+   * `http.request.method`, `url.full` and `http.response.status_code`.
+   */
   readonly http: HttpClient.HttpClient
   /**
    * The client given from outside, untouched by the API settings (no base URL, no `Authorization`)
@@ -153,6 +161,29 @@ export const normalizeBaseUrl = (
   return Effect.succeed(url.origin + (path.endsWith("/api/v1") ? path : `${path}/api/v1`))
 }
 
+/**
+ * A request to the API: the base URL, the client's headers and, unless tracing or its propagation is
+ * off, the trace context of the current span, in one copy of the request.
+ */
+const apiRequest = (
+  fiber: Fiber.RuntimeFiber<unknown, unknown>,
+  request: HttpClientRequest.HttpClientRequest,
+  baseUrl: string,
+  headers: Readonly<Record<string, string>>
+): HttpClientRequest.HttpClientRequest => {
+  const prefixed = HttpClientRequest.prependUrl(request, baseUrl)
+  if (!fiber.getFiberRef(FiberRef.currentTracerEnabled) || !fiber.getFiberRef(HttpClient.currentTracerPropagation)) {
+    return HttpClientRequest.setHeaders(prefixed, headers)
+  }
+  const span = Context.getOption(fiber.currentContext, Tracer.ParentSpan)
+  return HttpClientRequest.setHeaders(
+    prefixed,
+    Option.isSome(span) && span.value._tag === "Span"
+      ? { ...headers, ...HttpTraceContext.toHeaders(span.value) }
+      : headers
+  )
+}
+
 const authorization = (apiKey: string): string => /^bearer\s/i.test(apiKey) ? apiKey : `Bearer ${apiKey}`
 
 /**
@@ -189,9 +220,13 @@ export const make = (
     }
     const outer = yield* HttpClient.HttpClient
     const http = outer.pipe(
-      HttpClient.mapRequest(HttpClientRequest.setHeaders(headers)),
-      // mapRequestInput: the base goes on before any other request mapping (test clients prepend too).
-      HttpClient.mapRequestInput(HttpClientRequest.prependUrl(baseUrl)),
+      // One mapping per request, before any other (test clients prepend too): the base URL, the headers
+      // and the trace context. The API client makes no `http.client` span of its own: each operation's
+      // span carries the HTTP attributes, and the request propagates that span.
+      HttpClient.mapRequestInputEffect((request) =>
+        Effect.withFiberRuntime((fiber) => Effect.succeed(apiRequest(fiber, request, baseUrl, headers)))
+      ),
+      HttpClient.withTracerDisabledWhen(constTrue),
       options.transformClient ?? identity
     )
     const bareKey = apiKey.replace(/^bearer\s+/i, "")

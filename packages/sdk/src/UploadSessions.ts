@@ -28,12 +28,16 @@
 import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import type * as UrlParams from "@effect/platform/UrlParams"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import type * as ParseResult from "effect/ParseResult"
+import type * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import { DeepsetClient } from "./DeepsetClient.js"
+import { DeepsetClient, type Service } from "./DeepsetClient.js"
 import type * as Errors from "./Errors.js"
-import { execute } from "./internal/execute.js"
+import { execute, refuse } from "./internal/execute.js"
 import * as Paginate from "./internal/paginate.js"
 import * as Responses from "./internal/responses.js"
 import * as Validate from "./internal/validate.js"
@@ -162,6 +166,91 @@ const sessionsPath = (workspace: string): string => `/workspaces/${encodeURIComp
 const sessionPath = (workspace: string, sessionId: string): string =>
   `${sessionsPath(workspace)}/${encodeURIComponent(sessionId)}`
 
+/** Where a call goes once its workspace (and session) passed their checks, and what its span says. */
+interface Target {
+  readonly path: string
+  readonly attributes: Readonly<Record<string, string>>
+}
+
+/**
+ * The one resolve step of every operation: the workspace (or the client's default) and, for the
+ * operations on one session, the session id, checked as path segments.
+ */
+const resolve = (
+  operation: string,
+  client: Service,
+  options: { readonly workspaceName?: string | undefined; readonly sessionId?: string | undefined },
+  session: boolean
+): Either.Either<Target, Errors.InvalidInputError> =>
+  Either.flatMap(Validate.workspace(operation, client, options.workspaceName), (workspace) =>
+    session
+      ? Either.map(Validate.pathSegment(operation, "sessionId", options.sessionId), (sessionId) => ({
+        path: sessionPath(workspace, sessionId),
+        attributes: { [ATTR_WORKSPACE]: workspace, [ATTR_SESSION_ID]: sessionId }
+      }))
+      : Either.right({ path: sessionsPath(workspace), attributes: { [ATTR_WORKSPACE]: workspace } }))
+
+/** A page request: the resolve step, the cursor and size checks, and the operation's filters. */
+const pageRequest = (
+  operation: string,
+  client: Service,
+  options: Validate.PageInput & { readonly workspaceName?: string | undefined; readonly sessionId?: string },
+  session: boolean,
+  path: (base: string) => string,
+  filters: UrlParams.CoercibleRecord
+): Either.Either<readonly [Target, HttpClientRequest.HttpClientRequest], Errors.InvalidInputError> =>
+  Either.zipWith(
+    resolve(operation, client, options, session),
+    Validate.pageParams(operation, options),
+    (target, params) => [target, HttpClientRequest.get(path(target.path), { urlParams: { ...params, ...filters } })]
+  )
+
+type Handler<A, E> = (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<A, E>
+
+/** The statuses every operation answers alike (404, 422, the common failures) around its own 2xx. */
+const answer =
+  <A, E>(redact: Responses.Redact, ok: Handler<A, E>) => (response: HttpClientResponse.HttpClientResponse) =>
+    HttpClientResponse.matchStatus(response, {
+      "2xx": ok,
+      404: (response) => Responses.notFound(response, redact),
+      422: (response) => Responses.validation(response, redact),
+      ...Responses.commonCases(redact)
+    })
+
+/** The answer of an operation whose 2xx body is decoded by `decode`. */
+const decoded =
+  <A>(decode: (input: unknown) => Either.Either<A, ParseResult.ParseError>) => (redact: Responses.Redact) =>
+    answer(redact, (response) => Responses.json(response, decode, redact))
+
+/**
+ * Runs one operation: its checks (pure, failing once), then the request in the operation's span, which
+ * carries the workspace, the session id and the HTTP attributes.
+ */
+const call = <A, E extends Errors.ApiError>(
+  operation: string,
+  options: CallOptions,
+  retryable: Predicate.Predicate<Errors.ApiError>,
+  prepare: (client: Service) => Either.Either<
+    readonly [Target, HttpClientRequest.HttpClientRequest],
+    Errors.InvalidInputError
+  >,
+  handle: (redact: Responses.Redact) => Handler<A, E>
+): Effect.Effect<A, E | Errors.InvalidInputError | Errors.TransportError | Errors.TimeoutError, DeepsetClient> =>
+  Effect.flatMap(DeepsetClient, (client): Effect.Effect<
+    A,
+    E | Errors.InvalidInputError | Errors.TransportError | Errors.TimeoutError
+  > => {
+    const prepared = prepare(client)
+    if (Either.isLeft(prepared)) return refuse({ span: operation, attributes: {} }, prepared.left)
+    const [target, request] = prepared.right
+    return execute(client, request, handle(client.redact), {
+      span: operation,
+      attributes: target.attributes,
+      retry: options.retry,
+      retryable
+    })
+  })
+
 /**
  * Opens an upload session. `create` is not idempotent, so it is retried only after failures that prove
  * the server did not act (429, 503 with `Retry-After`, connection refused; see
@@ -169,32 +258,26 @@ const sessionPath = (workspace: string, sessionId: string): string =>
  *
  * @since 0.1.0
  */
-export const create: (
-  options?: CreateOptions
-) => Effect.Effect<Models.UploadSession, Errors.CreateError, DeepsetClient> = Effect.fn("UploadSessions.create")(
-  function*(options: CreateOptions = {}) {
-    const client = yield* DeepsetClient
-    const workspace = yield* Validate.workspace("UploadSessions.create", client, options.workspaceName)
-    yield* Effect.annotateCurrentSpan(ATTR_WORKSPACE, workspace)
-    const body = options.writeMode === undefined ? EMPTY_CREATE_BODY : HttpBody.unsafeJson({
-      write_mode: options.writeMode
-    })
-    const { redact } = client
-    return yield* execute(
-      client,
-      HttpClientRequest.post(sessionsPath(workspace), { body }),
-      (response) =>
-        HttpClientResponse.matchStatus(response, {
-          "2xx": (response) => Responses.json(response, decodeUploadSession, redact),
-          404: (response) => Responses.notFound(response, redact),
-          415: (response) => Responses.unsupportedMediaType(response, redact),
-          422: (response) => Responses.validation(response, redact),
-          ...Responses.commonCases(redact)
-        }),
-      { retry: options.retry, retryable: Retry.isProvablyUnprocessed }
-    )
-  }
-)
+export const create = (
+  options: CreateOptions = {}
+): Effect.Effect<Models.UploadSession, Errors.CreateError, DeepsetClient> =>
+  call(
+    "UploadSessions.create",
+    options,
+    Retry.isProvablyUnprocessed,
+    (client) =>
+      Either.map(resolve("UploadSessions.create", client, options, false), (target) => {
+        const body = options.writeMode === undefined
+          ? EMPTY_CREATE_BODY
+          : HttpBody.unsafeJson({ write_mode: options.writeMode })
+        return [target, HttpClientRequest.post(target.path, { body })] as const
+      }),
+    (redact) => {
+      const others = decoded(decodeUploadSession)(redact)
+      return (response): Effect.Effect<Models.UploadSession, Exclude<Errors.CreateError, Errors.InvalidInputError>> =>
+        response.status === 415 ? Responses.unsupportedMediaType(response, redact) : others(response)
+    }
+  )
 
 /**
  * Closes a session (sends `{"status":"closed"}`), which starts the ingestion of its files. Closing a
@@ -202,130 +285,75 @@ export const create: (
  *
  * @since 0.1.0
  */
-export const close: (options: SessionOptions) => Effect.Effect<void, Errors.CloseError, DeepsetClient> = Effect.fn(
-  "UploadSessions.close"
-)(function*(options: SessionOptions) {
-  const client = yield* DeepsetClient
-  const workspace = yield* Validate.workspace("UploadSessions.close", client, options.workspaceName)
-  const sessionId = yield* Validate.pathSegment("UploadSessions.close", "sessionId", options.sessionId)
-  yield* Effect.annotateCurrentSpan({ [ATTR_WORKSPACE]: workspace, [ATTR_SESSION_ID]: sessionId })
-  const { redact } = client
-  return yield* execute(
-    client,
-    HttpClientRequest.put(sessionPath(workspace, sessionId), { body: CLOSE_BODY }),
-    (response) =>
-      HttpClientResponse.matchStatus(response, {
-        // Reading the (empty) body hands the connection back to the pool at once.
-        "2xx": (response) => Effect.ignore(response.arrayBuffer),
-        404: (response) => Responses.notFound(response, redact),
-        422: (response) => Responses.validation(response, redact),
-        ...Responses.commonCases(redact)
-      }),
-    { retry: options.retry, retryable: Retry.isTransient }
+export const close = (options: SessionOptions): Effect.Effect<void, Errors.CloseError, DeepsetClient> =>
+  call(
+    "UploadSessions.close",
+    options,
+    Retry.isTransient,
+    (client) =>
+      Either.map(
+        resolve("UploadSessions.close", client, options, true),
+        (target) => [target, HttpClientRequest.put(target.path, { body: CLOSE_BODY })] as const
+      ),
+    // Reading the (empty) body hands the connection back to the pool at once.
+    (redact) => answer(redact, (response) => Effect.ignore(response.arrayBuffer))
   )
-})
 
 /**
  * Reads a session's state: its expiry and how many files were ingested or failed so far.
  *
  * @since 0.1.0
  */
-export const getStatus: (
+export const getStatus = (
   options: SessionOptions
-) => Effect.Effect<Models.SessionDetail, Errors.GetStatusError, DeepsetClient> = Effect.fn(
-  "UploadSessions.getStatus"
-)(function*(options: SessionOptions) {
-  const client = yield* DeepsetClient
-  const workspace = yield* Validate.workspace("UploadSessions.getStatus", client, options.workspaceName)
-  const sessionId = yield* Validate.pathSegment("UploadSessions.getStatus", "sessionId", options.sessionId)
-  yield* Effect.annotateCurrentSpan({ [ATTR_WORKSPACE]: workspace, [ATTR_SESSION_ID]: sessionId })
-  const { redact } = client
-  return yield* execute(
-    client,
-    HttpClientRequest.get(sessionPath(workspace, sessionId)),
-    (response) =>
-      HttpClientResponse.matchStatus(response, {
-        "2xx": (response) => Responses.json(response, decodeSessionDetail, redact),
-        404: (response) => Responses.notFound(response, redact),
-        422: (response) => Responses.validation(response, redact),
-        ...Responses.commonCases(redact)
-      }),
-    { retry: options.retry, retryable: Retry.isTransient }
+): Effect.Effect<Models.SessionDetail, Errors.GetStatusError, DeepsetClient> =>
+  call(
+    "UploadSessions.getStatus",
+    options,
+    Retry.isTransient,
+    (client) =>
+      Either.map(
+        resolve("UploadSessions.getStatus", client, options, true),
+        (target) => [target, HttpClientRequest.get(target.path)] as const
+      ),
+    decoded(decodeSessionDetail)
   )
-})
 
 /**
  * Reads one page of a session's files, optionally only those in one ingestion state.
  *
  * @since 0.1.0
  */
-export const getFiles: (
+export const getFiles = (
   options: GetFilesOptions
-) => Effect.Effect<Models.Page<Models.SessionFile>, Errors.GetFilesError, DeepsetClient> = Effect.fn(
-  "UploadSessions.getFiles"
-)(function*(options: GetFilesOptions) {
-  const operation = "UploadSessions.getFiles"
-  const client = yield* DeepsetClient
-  const workspace = yield* Validate.workspace(operation, client, options.workspaceName)
-  const sessionId = yield* Validate.pathSegment(operation, "sessionId", options.sessionId)
-  yield* Effect.annotateCurrentSpan({ [ATTR_WORKSPACE]: workspace, [ATTR_SESSION_ID]: sessionId })
-  const urlParams = {
-    after: yield* Validate.cursor(operation, "after", options.after),
-    before: yield* Validate.cursor(operation, "before", options.before),
-    limit: yield* Validate.positiveInt(operation, "limit", options.limit),
-    page_number: yield* Validate.positiveInt(operation, "pageNumber", options.pageNumber),
-    ingestion_status: options.ingestionStatus
-  }
-  const { redact } = client
-  return yield* execute(
-    client,
-    HttpClientRequest.get(`${sessionPath(workspace, sessionId)}/files`, { urlParams }),
-    (response) =>
-      HttpClientResponse.matchStatus(response, {
-        "2xx": (response) => Responses.json(response, decodeSessionFilePage, redact),
-        404: (response) => Responses.notFound(response, redact),
-        422: (response) => Responses.validation(response, redact),
-        ...Responses.commonCases(redact)
+): Effect.Effect<Models.Page<Models.SessionFile>, Errors.GetFilesError, DeepsetClient> =>
+  call(
+    "UploadSessions.getFiles",
+    options,
+    Retry.isTransient,
+    (client) =>
+      pageRequest("UploadSessions.getFiles", client, options, true, (path) => `${path}/files`, {
+        ingestion_status: options.ingestionStatus
       }),
-    { retry: options.retry, retryable: Retry.isTransient }
+    decoded(decodeSessionFilePage)
   )
-})
 
 /**
  * Reads one page of the workspace's sessions. `isExpired: false` is sent as `is_expired=false`.
  *
  * @since 0.1.0
  */
-export const list: (
-  options?: ListOptions
-) => Effect.Effect<Models.Page<Models.Session>, Errors.ListError, DeepsetClient> = Effect.fn("UploadSessions.list")(
-  function*(options: ListOptions = {}) {
-    const operation = "UploadSessions.list"
-    const client = yield* DeepsetClient
-    const workspace = yield* Validate.workspace(operation, client, options.workspaceName)
-    yield* Effect.annotateCurrentSpan(ATTR_WORKSPACE, workspace)
-    const urlParams = {
-      after: yield* Validate.cursor(operation, "after", options.after),
-      before: yield* Validate.cursor(operation, "before", options.before),
-      is_expired: options.isExpired,
-      limit: yield* Validate.positiveInt(operation, "limit", options.limit),
-      page_number: yield* Validate.positiveInt(operation, "pageNumber", options.pageNumber)
-    }
-    const { redact } = client
-    return yield* execute(
-      client,
-      HttpClientRequest.get(sessionsPath(workspace), { urlParams }),
-      (response) =>
-        HttpClientResponse.matchStatus(response, {
-          "2xx": (response) => Responses.json(response, decodeSessionPage, redact),
-          404: (response) => Responses.notFound(response, redact),
-          422: (response) => Responses.validation(response, redact),
-          ...Responses.commonCases(redact)
-        }),
-      { retry: options.retry, retryable: Retry.isTransient }
-    )
-  }
-)
+export const list = (
+  options: ListOptions = {}
+): Effect.Effect<Models.Page<Models.Session>, Errors.ListError, DeepsetClient> =>
+  call(
+    "UploadSessions.list",
+    options,
+    Retry.isTransient,
+    (client) =>
+      pageRequest("UploadSessions.list", client, options, false, (path) => path, { is_expired: options.isExpired }),
+    decoded(decodeSessionPage)
+  )
 
 /**
  * Every file of a session, page by page, lazily: taking the first items fetches only the pages they

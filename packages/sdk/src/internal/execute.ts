@@ -8,6 +8,7 @@ import * as Option from "effect/Option"
 import type * as Predicate from "effect/Predicate"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
+import type * as Tracer from "effect/Tracer"
 import type { Service } from "../DeepsetClient.js"
 import * as Errors from "../Errors.js"
 import * as Retry from "../Retry.js"
@@ -35,6 +36,10 @@ export const register = (service: Service, value: Internals): Service => {
 
 /** @internal */
 export interface ExecuteOptions {
+  /** The operation's span (`UploadSessions.<op>`), the only one of the call. */
+  readonly span: string
+  /** What the span says about the call besides the HTTP attributes. */
+  readonly attributes: Readonly<Record<string, string>>
   /** The per-call policy: undefined takes the client's, `false` turns retries off. */
   readonly retry: Retry.Policy | false | undefined
   /** Which failures may be retried at all, whatever the policy says. */
@@ -74,10 +79,27 @@ const retrying = <A, E>(attempt: Effect.Effect<A, E>, policy: Schedule.Schedule<
       return again(first)
     }))
 
+// OpenTelemetry's HTTP client attributes, which the operation span carries (the API client makes no
+// `http.client` span of its own).
+const ATTR_METHOD = "http.request.method"
+const ATTR_URL = "url.full"
+const ATTR_STATUS = "http.response.status_code"
+
+const spanOptions = (
+  options: ExecuteOptions,
+  request: HttpClientRequest.HttpClientRequest,
+  url: string
+): Tracer.SpanOptions => ({
+  kind: "client",
+  // The call site is the SDK's own code: capturing it costs an `Error` per call and says nothing.
+  captureStackTrace: false,
+  attributes: { ...options.attributes, [ATTR_METHOD]: request.method, [ATTR_URL]: url }
+})
+
 /**
  * Sends one request to the API and handles its response, as one attempt bounded by the client's
- * timeout (the body read included), retried by the policy within `retryable`. The request value is
- * immutable and its body a byte array, so every attempt sends the same bytes.
+ * timeout (the body read included), retried by the policy within `retryable`, all in the operation's
+ * span. The request value is immutable and its body a byte array, so every attempt sends the same bytes.
  *
  * @internal
  */
@@ -86,7 +108,35 @@ export const execute = <A, E extends Errors.ApiError>(
   request: HttpClientRequest.HttpClientRequest,
   handle: (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<A, E>,
   options: ExecuteOptions
+): Effect.Effect<A, E | Errors.TransportError | Errors.TimeoutError> =>
+  Effect.useSpan(
+    options.span,
+    spanOptions(options, request, Responses.urlOf(request, client.baseUrl)),
+    (span) => Effect.withParentSpan(attempts(client, request, handle, options, span), span)
+  )
+
+/**
+ * Fails with `error` in the operation's span: an input that does not pass its checks sends nothing.
+ *
+ * @internal
+ */
+export const refuse = (
+  options: Pick<ExecuteOptions, "span" | "attributes">,
+  error: Errors.InvalidInputError
+): Effect.Effect<never, Errors.InvalidInputError> =>
+  Effect.withSpan(Effect.fail(error), options.span, { captureStackTrace: false, attributes: options.attributes })
+
+const attempts = <A, E extends Errors.ApiError>(
+  client: Service,
+  request: HttpClientRequest.HttpClientRequest,
+  handle: (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<A, E>,
+  options: ExecuteOptions,
+  span: Tracer.Span
 ): Effect.Effect<A, E | Errors.TransportError | Errors.TimeoutError> => {
+  const handleTraced = (response: HttpClientResponse.HttpClientResponse) => {
+    span.attribute(ATTR_STATUS, response.status)
+    return handle(response)
+  }
   const send = <R>(http: HttpClient.HttpClient.With<HttpClientError.HttpClientError, R>) =>
     http.execute(request).pipe(
       Effect.catchTags({
@@ -94,7 +144,7 @@ export const execute = <A, E extends Errors.ApiError>(
         // A transformClient that fails on statuses still hands over the response: read it like any other.
         ResponseError: (error) => Effect.succeed(error.response)
       }),
-      Effect.flatMap(handle)
+      Effect.flatMap(handleTraced)
     )
   const timedOut = (timeout: Duration.Duration) => () =>
     new Errors.TimeoutError({ ...Responses.requestInfo(request, client.baseUrl), timeout })

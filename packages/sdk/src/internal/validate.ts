@@ -1,10 +1,13 @@
-import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import type { Service } from "../DeepsetClient.js"
 import { InvalidInputError } from "../Errors.js"
 
+// The checks are pure: an operation runs them all and fails once, with the first problem, instead of
+// spending run-loop steps on every input it accepts.
+
 const invalid = (operation: string, field: string, description: string) =>
-  Effect.fail(new InvalidInputError({ operation, field, description }))
+  Either.left(new InvalidInputError({ operation, field, description }))
 
 /**
  * A path segment must be non-empty and must not be a dot segment: URL parsers resolve `.` and `..`
@@ -16,10 +19,10 @@ export const pathSegment = (
   operation: string,
   field: string,
   value: string | undefined
-): Effect.Effect<string, InvalidInputError> => {
+): Either.Either<string, InvalidInputError> => {
   if (typeof value !== "string" || value.trim() === "") return invalid(operation, field, "must not be empty")
   if (value === "." || value === "..") return invalid(operation, field, `must not be "${value}"`)
-  return Effect.succeed(value)
+  return Either.right(value)
 }
 
 /** @internal */
@@ -27,7 +30,7 @@ export const workspace = (
   operation: string,
   client: Service,
   workspaceName: string | undefined
-): Effect.Effect<string, InvalidInputError> =>
+): Either.Either<string, InvalidInputError> =>
   workspaceName === undefined && Option.isNone(client.workspace)
     ? invalid(operation, "workspaceName", "is required: pass workspaceName or configure a default workspace")
     : pathSegment(operation, "workspaceName", workspaceName ?? Option.getOrUndefined(client.workspace))
@@ -37,9 +40,9 @@ export const positiveInt = <N extends number | undefined>(
   operation: string,
   field: string,
   value: N
-): Effect.Effect<N, InvalidInputError> =>
+): Either.Either<N, InvalidInputError> =>
   value === undefined || (Number.isSafeInteger(value) && value > 0)
-    ? Effect.succeed(value)
+    ? Either.right(value)
     : invalid(operation, field, `must be a positive integer, got ${String(value)}`)
 
 /** @internal */
@@ -47,7 +50,33 @@ export const cursor = <S extends string | undefined>(
   operation: string,
   field: string,
   value: S
-): Effect.Effect<S, InvalidInputError> =>
+): Either.Either<S, InvalidInputError> =>
   value === undefined || value.trim() !== ""
-    ? Effect.succeed(value)
+    ? Either.right(value)
     : invalid(operation, field, "must not be empty")
+
+/** What a page request may carry besides its filters. */
+export interface PageInput {
+  readonly after?: string | undefined
+  readonly before?: string | undefined
+  readonly limit?: number | undefined
+  readonly pageNumber?: number | undefined
+}
+
+/**
+ * The cursor and size parameters of one page request, checked, under their wire names.
+ *
+ * @internal
+ */
+export const pageParams = (operation: string, input: PageInput): Either.Either<{
+  readonly after: string | undefined
+  readonly before: string | undefined
+  readonly limit: number | undefined
+  readonly page_number: number | undefined
+}, InvalidInputError> =>
+  Either.all({
+    after: cursor(operation, "after", input.after),
+    before: cursor(operation, "before", input.before),
+    limit: positiveInt(operation, "limit", input.limit),
+    page_number: positiveInt(operation, "pageNumber", input.pageNumber)
+  })
