@@ -72,6 +72,42 @@ describe("open enums", () => {
     assert.isFalse(Schema.is(Models.KnownIngestionStatus)(unknown.ingestionStatus))
   })
 
+  it("round-trip any value, known or not, unchanged (property)", () =>
+    FastCheck.assert(
+      FastCheck.property(
+        FastCheck.oneof(FastCheck.constantFrom(...Models.KnownIngestionStatus.literals), FastCheck.string()),
+        FastCheck.oneof(FastCheck.constantFrom(...Models.KnownIngestionStatusReason.literals), FastCheck.string()),
+        (status, reason) => {
+          const wire = { name: "f", ingestion_status: status, ingestion_status_reason: reason }
+          const file = decodeFile(wire)
+          assert.strictEqual(file.ingestionStatus, status)
+          assert.strictEqual(file.ingestionStatusReason, reason)
+          assert.strictEqual(
+            Schema.is(Models.KnownIngestionStatus)(file.ingestionStatus),
+            (Models.KnownIngestionStatus.literals as ReadonlyArray<string>).includes(status)
+          )
+          assert.deepStrictEqual(Schema.encodeSync(Models.SessionFile)(file), wire)
+        }
+      ),
+      { seed: 9 }
+    ))
+
+  it("decode and encode a session's write mode and status the same way", () => {
+    const decodeSession = Schema.decodeUnknownSync(Models.Session)
+    const wire = {
+      session_id: "s",
+      created_at: "2024-01-01T00:00:00.000Z",
+      created_by: { user_id: "u", given_name: "g", family_name: "f" },
+      write_mode: "APPEND",
+      status: "CLOSED"
+    }
+    const session = decodeSession(wire)
+    assert.strictEqual(session.writeMode, "APPEND")
+    assert.isTrue(Schema.is(Models.KnownSessionStatus)(session.status))
+    assert.deepStrictEqual<unknown>(Schema.encodeSync(Models.Session)(session), wire)
+    assert.throws(() => decodeSession({ ...wire, write_mode: 3 }))
+  })
+
   it("encode back to the wire unchanged", () => {
     const file = decodeFile({ name: "b", ingestion_status: "SCANNING", file_ingestion_id: "id-1" })
     assert.deepStrictEqual(Schema.encodeSync(Models.SessionFile)(file), {
