@@ -23,6 +23,8 @@
  *   an event (see `Upload.events`); files go out under a semaphore of `concurrency` permits, a companion and
  *   its document one after the other under one permit, so no more files than that can be caught so;
  * - interruption while waiting for ingestion ends the wait with every session already closed;
+ * - a source stream that fails mid-way ends the run with the caller's error, sessions closed, events agreeing
+ *   with the store as above;
  * - interruption while large files stream from disk to a hung S3 leaves no file handle open (Linux: the
  *   links in /proc/self/fd);
  * - no S3 request in these runs carried the key.
@@ -183,6 +185,33 @@ describe("interruption", () => {
         assert.deepStrictEqual(yield* openInDir, [], "no handle on a source outlives the upload")
         assert.deepStrictEqual((yield* alive).map((f) => f.id()), [])
         yield* UploadChecks.assertSessionsClosed(undefined)
+      }))
+
+    it.effect("a source stream that fails mid-way: the error is the caller's, sessions are closed, events agree with the store", () =>
+      Effect.gen(function*() {
+        yield* UploadChecks.freshStart
+        const sources = Stream.concat(
+          Stream.fromIterable(toSources(10, 3)),
+          Stream.fail("the listing broke" as const)
+        )
+        const collector = UploadReport.collector()
+        const [exit, alive] = yield* UploadChecks.supervised(
+          Stream.runForEach(
+            Upload.events(sources, { maxFilesPerSession: 4, concurrency: 3 }),
+            (event) => Effect.sync(() => collector.add(event))
+          )
+        )
+        assert.deepStrictEqual(exit, Exit.fail("the listing broke" as const))
+        assert.deepStrictEqual(alive, [])
+        yield* UploadChecks.assertSessionsClosed(undefined)
+        const report = collector.report()
+        const stored = new Set(yield* UploadChecks.storedNames)
+        for (const file of report.files) {
+          assert.strictEqual(stored.has(file.name), file.status === "uploaded", file.name)
+        }
+        const reported = new Set(report.files.map((f) => f.name))
+        const unreported = new Set([...stored].map(documentOf).filter((name) => !reported.has(name)))
+        assert.isAtMost(unreported.size, 3, `stored without an event: ${[...unreported].join(", ")}`)
       }))
 
     it.effect("a run that is not interrupted ends with a report and no fiber left (the checks can pass)", () =>
