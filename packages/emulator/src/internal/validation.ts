@@ -80,21 +80,18 @@ const integer = (
     return fallback
   }
   const value = Number(raw)
-  if (value < bounds.ge) {
+  const broken = value < bounds.ge
+    ? { type: "greater_than_equal", relation: "greater", key: "ge", limit: bounds.ge }
+    : bounds.le !== undefined && value > bounds.le
+    ? { type: "less_than_equal", relation: "less", key: "le", limit: bounds.le }
+    : undefined
+  if (broken !== undefined) {
     errors.push({
-      type: "greater_than_equal",
+      type: broken.type,
       loc,
-      msg: `Input should be greater than or equal to ${bounds.ge}`,
+      msg: `Input should be ${broken.relation} than or equal to ${broken.limit}`,
       input: raw,
-      ctx: { ge: bounds.ge }
-    })
-  } else if (bounds.le !== undefined && value > bounds.le) {
-    errors.push({
-      type: "less_than_equal",
-      loc,
-      msg: `Input should be less than or equal to ${bounds.le}`,
-      input: raw,
-      ctx: { le: bounds.le }
+      ctx: { [broken.key]: broken.limit }
     })
   }
   return value
@@ -125,40 +122,49 @@ const paging = (params: URLSearchParams, errors: Array<ErrorDetail>): Paging => 
   pageNumber: integer(params, "page_number", 1, { ge: 1 }, errors)
 })
 
-/** @internal */
-export const filesQuery = (params: URLSearchParams): Either.Either<FilesQuery, ReadonlyArray<ErrorDetail>> => {
+/** The paging parameters and one filter, read with every problem reported at once. */
+const pagedWith = <A>(
+  params: URLSearchParams,
+  name: string,
+  read: (raw: string, loc: ReadonlyArray<string>) => Either.Either<A, ErrorDetail>
+): Either.Either<{ readonly paging: Paging; readonly filter: A | undefined }, ReadonlyArray<ErrorDetail>> => {
   const errors: Array<ErrorDetail> = []
   const base = paging(params, errors)
-  const raw = lastValue(params, "ingestion_status")
-  let ingestionStatus: IngestionStatus | undefined
-  if (raw !== undefined) {
-    ingestionStatus = ingestionStatuses.find((s) => s === raw)
-    if (ingestionStatus === undefined) errors.push(enumDetail(["query", "ingestion_status"], raw, ingestionStatuses))
-  }
-  return errors.length > 0 ? Either.left(errors) : Either.right({ ...base, ingestionStatus })
+  const raw = lastValue(params, name)
+  const filter = raw === undefined ? Either.right(undefined) : read(raw, ["query", name])
+  if (Either.isLeft(filter)) errors.push(filter.left)
+  return errors.length > 0 || Either.isLeft(filter)
+    ? Either.left(errors)
+    : Either.right({ paging: base, filter: filter.right })
+}
+
+const readIngestionStatus = (raw: string, loc: ReadonlyArray<string>): Either.Either<IngestionStatus, ErrorDetail> => {
+  const status = ingestionStatuses.find((s) => s === raw)
+  return status === undefined ? Either.left(enumDetail(loc, raw, ingestionStatuses)) : Either.right(status)
+}
+
+const readBoolean = (raw: string, loc: ReadonlyArray<string>): Either.Either<boolean, ErrorDetail> => {
+  const lower = raw.toLowerCase()
+  if (truthy.has(lower)) return Either.right(true)
+  if (falsy.has(lower)) return Either.right(false)
+  return Either.left({
+    type: "bool_parsing",
+    loc,
+    msg: "Input should be a valid boolean, unable to interpret input",
+    input: raw
+  })
 }
 
 /** @internal */
-export const sessionsQuery = (params: URLSearchParams): Either.Either<SessionsQuery, ReadonlyArray<ErrorDetail>> => {
-  const errors: Array<ErrorDetail> = []
-  const base = paging(params, errors)
-  const raw = lastValue(params, "is_expired")
-  let isExpired: boolean | undefined
-  if (raw !== undefined) {
-    const lower = raw.toLowerCase()
-    if (truthy.has(lower)) isExpired = true
-    else if (falsy.has(lower)) isExpired = false
-    else {
-      errors.push({
-        type: "bool_parsing",
-        loc: ["query", "is_expired"],
-        msg: "Input should be a valid boolean, unable to interpret input",
-        input: raw
-      })
-    }
-  }
-  return errors.length > 0 ? Either.left(errors) : Either.right({ ...base, isExpired })
-}
+export const filesQuery = (params: URLSearchParams): Either.Either<FilesQuery, ReadonlyArray<ErrorDetail>> =>
+  Either.map(
+    pagedWith(params, "ingestion_status", readIngestionStatus),
+    ({ filter, paging }) => ({ ...paging, ingestionStatus: filter })
+  )
+
+/** @internal */
+export const sessionsQuery = (params: URLSearchParams): Either.Either<SessionsQuery, ReadonlyArray<ErrorDetail>> =>
+  Either.map(pagedWith(params, "is_expired", readBoolean), ({ filter, paging }) => ({ ...paging, isExpired: filter }))
 
 const isJsonContentType = (contentType: string | undefined): boolean => {
   if (contentType === undefined) return false
@@ -200,6 +206,11 @@ const notAnObject = (input: unknown): BodyError => ({
   }]
 })
 
+const missing = (loc: ReadonlyArray<string>, input: unknown): BodyError => ({
+  _tag: "Invalid",
+  detail: [{ type: "missing", loc, msg: "Field required", input }]
+})
+
 /** The body of `create`: optional, and so is its `write_mode` (KEEP when absent). @internal */
 export const createBody = (body: string, contentType: string | undefined): Either.Either<WriteMode, BodyError> =>
   Either.flatMap(jsonBody(body, contentType), (value) => {
@@ -221,20 +232,10 @@ export const createBody = (body: string, contentType: string | undefined): Eithe
  */
 export const closeBody = (body: string, contentType: string | undefined): Either.Either<void, BodyError> =>
   Either.flatMap(jsonBody(body, contentType), (value) => {
-    if (value === undefined) {
-      return Either.left({
-        _tag: "Invalid",
-        detail: [{ type: "missing", loc: ["body"], msg: "Field required", input: null }]
-      })
-    }
+    if (value === undefined) return Either.left(missing(["body"], null))
     if (!Predicate.isRecord(value) || Array.isArray(value)) return Either.left(notAnObject(value))
     const status = value["status"]
-    if (status === undefined) {
-      return Either.left({
-        _tag: "Invalid",
-        detail: [{ type: "missing", loc: ["body", "status"], msg: "Field required", input: value }]
-      })
-    }
+    if (status === undefined) return Either.left(missing(["body", "status"], value))
     return typeof status === "string" && status.toLowerCase() === "closed"
       ? Either.right(undefined)
       : Either.left({ _tag: "Invalid", detail: [enumDetail(["body", "status"], status, ["closed"])] })
