@@ -11,7 +11,7 @@
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Array from "effect/Array"
-import * as Cause from "effect/Cause"
+import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -38,31 +38,32 @@ import * as Source from "./source.js"
 
 /**
  * An event on its way to the consumer, and the signal that the consumer is done with it. The stream hands
- * events over one at a time and signals when the consumer asks for the next one, which is when it has
- * handled this one: the emitting file holds its permit until then, so a consumer that stops the stream
- * leaves at most `concurrency` files stored without an event it saw, however slow it is.
+ * over the events pending at each pull, as one chunk, and signals them handled when the consumer pulls
+ * again, which is when it has handled the whole chunk: the emitting file holds its permit until then, so a
+ * consumer that stops the stream leaves at most `concurrency` files stored without an event it handled,
+ * however slow it is, and the events waiting never outnumber the files in flight (plus the workflow's one).
  */
 interface Handoff {
   readonly event: UploadEvent
   readonly handled: Deferred.Deferred<void>
 }
 
-/** The events of a mailbox of handoffs, each acknowledged when the consumer pulls the next one. */
+/** The events of a mailbox of handoffs, each chunk acknowledged when the consumer pulls the next one. */
 const handedOver = <E>(mailbox: Mailbox.ReadonlyMailbox<Handoff, E>): Stream.Stream<UploadEvent, E> =>
   Stream.suspend(() => {
-    let previous: Deferred.Deferred<void> | undefined
-    const acknowledge = Effect.suspend(() => {
-      const handled = previous
-      previous = undefined
-      return handled === undefined ? Effect.void : Deferred.done(handled, Exit.void)
+    let previous: Chunk.Chunk<Handoff> = Chunk.empty()
+    const acknowledge = Effect.sync(() => {
+      for (const handoff of previous) Deferred.unsafeDone(handoff.handled, Exit.void)
+      previous = Chunk.empty()
     })
-    return Stream.repeatEffectOption(Effect.zipRight(
+    return Stream.repeatEffectChunkOption(Effect.zipRight(
       acknowledge,
-      Effect.matchEffect(mailbox.take, {
-        onFailure: (error) => Effect.fail(Cause.isNoSuchElementException(error) ? Option.none() : Option.some(error)),
-        onSuccess: (handoff) => {
-          previous = handoff.handled
-          return Effect.succeed(handoff.event)
+      Effect.matchEffect(mailbox.takeAll, {
+        onFailure: (error) => Effect.fail(Option.some(error)),
+        onSuccess: ([handoffs, done]) => {
+          if (done && Chunk.isEmpty(handoffs)) return Effect.fail(Option.none())
+          previous = handoffs
+          return Effect.succeed(Chunk.map(handoffs, (handoff) => handoff.event))
         }
       })
     ))
@@ -287,7 +288,7 @@ export const events = <E, R>(
     const sources: Stream.Stream<Source.Prepared | Rejected, E, R> = isStream(input)
       ? prepareEach(input)
       : Stream.fromIterable(yield* prepareAll(input))
-    const mailbox = yield* Mailbox.make<Handoff, E>(0)
+    const mailbox = yield* Mailbox.make<Handoff, E>()
     const collector = UploadReport.collector()
     const emit: Emit = (event) =>
       Effect.flatMap(Deferred.make<void>(), (handled) => {
