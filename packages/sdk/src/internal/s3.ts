@@ -85,6 +85,14 @@ interface Watch {
 }
 
 /**
+ * Whether a deadline counts as reached. One that a sleep cannot move the clock towards (less than a
+ * nanosecond ahead, or lost in the rounding of a large "now") is due as well: sleeping towards it would
+ * wake at once, at the same instant, forever (the same guard as `internal/deadlines.ts`).
+ */
+const isDue = (deadline: number, now: number): boolean =>
+  !(now + Duration.toMillis(Duration.millis(deadline - now)) > now)
+
+/**
  * Aborts the attempts past their deadline. It sleeps until the earliest deadline, or, with nothing in
  * flight, until an attempt arrives; an attempt due before that wakes it. So it costs nothing per request
  * but a comparison, and under `TestClock` it never turns a long `adjust` into a busy loop.
@@ -95,7 +103,7 @@ const watcher = (watch: Watch): Effect.Effect<never> =>
     const late: Array<InFlight> = []
     let earliest = Infinity
     for (const attempt of watch.inFlight) {
-      if (now >= attempt.deadline) late.push(attempt)
+      if (isDue(attempt.deadline, now)) late.push(attempt)
       else if (attempt.deadline < earliest) earliest = attempt.deadline
     }
     watch.next = earliest
