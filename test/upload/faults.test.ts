@@ -81,6 +81,25 @@ describe("S3 faults", () => {
         const s3 = (yield* emulator.requests).slice(before).filter((r) => r.route === "s3")
         assert.strictEqual(s3.length, 1)
       }))
+    it.effect("an S3 request that hangs is aborted at its deadline and the file fails with a TimeoutError", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.Emulator
+        yield* emulator.reset
+        yield* emulator.setFaults([Fault.times("s3", Fault.hang, 1)])
+        const fiber = yield* Effect.fork(
+          Upload.files([{ name: "hung.txt", body: "never answered" }], { s3Timeout: "1 minute", s3Retry: false })
+        )
+        // Only once the request hangs does the clock move: past the S3 deadline, short of nothing else in flight.
+        yield* waitUntil(Effect.map(emulator.requests, (log) => log.some((r) => r.route === "s3")))
+        yield* TestClock.adjust("61 seconds")
+        const report = yield* Fiber.join(fiber)
+        assert.strictEqual(report.uploaded, 0)
+        assert.strictEqual(report.files[0]?.status, "failed")
+        const failed = report.files[0]
+        assert.strictEqual(failed?.status === "failed" ? failed.error?.tag : undefined, "TimeoutError")
+        assert.deepStrictEqual(report.sessions.map((session) => session.closed), [true])
+      }))
+
     it.effect("the default retry policy backs off on the test clock and then succeeds", () =>
       Effect.gen(function*() {
         const emulator = yield* Emulator.Emulator
