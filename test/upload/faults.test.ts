@@ -81,6 +81,7 @@ describe("S3 faults", () => {
         const s3 = (yield* emulator.requests).slice(before).filter((r) => r.route === "s3")
         assert.strictEqual(s3.length, 1)
       }))
+
     it.effect("an S3 request that hangs is aborted at its deadline and the file fails with a TimeoutError", () =>
       Effect.gen(function*() {
         const emulator = yield* Emulator.Emulator
@@ -89,7 +90,7 @@ describe("S3 faults", () => {
         const fiber = yield* Effect.fork(
           Upload.files([{ name: "hung.txt", body: "never answered" }], { s3Timeout: "1 minute", s3Retry: false })
         )
-        // Only once the request hangs does the clock move: past the S3 deadline, short of nothing else in flight.
+        // The clock moves only once the request hangs, past its S3 deadline; no API call is in flight then.
         yield* waitUntil(Effect.map(emulator.requests, (log) => log.some((r) => r.route === "s3")))
         yield* TestClock.adjust("61 seconds")
         const report = yield* Fiber.join(fiber)
