@@ -417,8 +417,8 @@ const runCase = (subject: Subject, fault: FaultCase, scenario: Scenario) =>
       }).pipe(Effect.provide(clientLayer(emulator, wire, sent)))
     })).pipe(
       recorder.instrument,
-      // The jitter at its floor: every wait is a whole number of millis (see support/Drive.ts).
-      Effect.withRandom(Random.fixed([0]))
+      // Real jitter (fractional waits, which once made the SDK's deadline watcher spin), seeded per case.
+      Effect.withRandom(Random.make(`${subject.name}/${fault.name}/${scenario.label}`))
     )
 
     if (failure !== undefined) {

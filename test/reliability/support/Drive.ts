@@ -23,8 +23,8 @@
  *
  * Otherwise it yields one turn of the event loop and looks again. Nothing here reads the real clock.
  *
- * Keep virtual time on whole milliseconds (pin the retry jitter with `Random.fixed`): the SDK's deadline
- * watcher spins when a deadline lies less than half a nanosecond ahead (see REQUESTS.md, finding F2).
+ * Retry jitter may be real (seed it with `Effect.withRandom(Random.make(seed))` for repeatable runs): since
+ * finding F2 was fixed, the SDK's deadline watcher copes with fractional virtual times.
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
