@@ -147,8 +147,7 @@ export const sweep = Effect.fn("UploadScenarios.sweep")(function*(
   const { concurrencies, files, runs } = context.plan.sweep
   const rows: Array<{ readonly concurrency: number; readonly rate: Stats.Summary }> = []
   for (const concurrency of concurrencies) {
-    // A short warm-up: at concurrency 1 the usual one would take longer than the measured part.
-    const workload = uploadWorkload(context, data, data.small, concurrency, files, Math.min(50, files))
+    const workload = uploadWorkload(context, data, data.small, concurrency, files)
     const results: Array<Runner.Result> = []
     for (let run = 0; run < runs; run++) {
       yield* context.emulator.reset

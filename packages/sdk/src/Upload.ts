@@ -55,11 +55,13 @@ import { SessionIngestion, type UploadReport } from "./UploadReport.js"
 import * as UploadSource from "./UploadSource.js"
 
 /**
- * How many files are sent at once unless `concurrency` says otherwise.
+ * How many files are sent at once unless `concurrency` says otherwise: the best of the benchmark's
+ * sweep over 1, 4, 8, 16, 32 and 64 (scenario 6 in BENCHMARKS.md). Beyond it the client's CPU, not
+ * the wire, is the limit; a remote S3 with more latency per request gains more from it than loopback.
  *
  * @since 0.1.0
  */
-export const defaultConcurrency = 8
+export const defaultConcurrency = 32
 
 /**
  * The most files (documents and metadata companions) one session accepts.
