@@ -146,15 +146,16 @@ const attempts = <A, E extends Errors.ApiError>(
       }),
       Effect.flatMap(handleTraced)
     )
-  const timedOut = (timeout: Duration.Duration) => () =>
+  const timedOut = (timeout: Duration.Duration) =>
     new Errors.TimeoutError({ ...Responses.requestInfo(request, client.baseUrl), timeout })
   const prepared = internals.get(client)
   const attempt: Effect.Effect<A, E | Errors.TransportError | Errors.TimeoutError> = prepared !== undefined
-    ? prepared.deadlines.run(send(prepared.scoped), timedOut(prepared.deadlines.timeout))
+    ? prepared.deadlines.run(send(prepared.scoped), timedOut)
     : Option.match(client.timeout, {
       onNone: () => send(client.http),
       // A service made by hand (not by `make`) has no deadline watcher: fall back to Effect.timeout.
-      onSome: (timeout) => Effect.timeoutFail(send(client.http), { duration: timeout, onTimeout: timedOut(timeout) })
+      onSome: (timeout) =>
+        Effect.timeoutFail(send(client.http), { duration: timeout, onTimeout: () => timedOut(timeout) })
     })
   const policy = options.retry === undefined
     ? client.retry
