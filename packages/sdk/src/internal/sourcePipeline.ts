@@ -3,23 +3,19 @@
  * the current one is full, a document's companion always beside it), sent with bounded concurrency,
  * each session closed as soon as its last file is done, optionally waited on, and finally the report.
  *
- * One fiber runs the workflow and hands events to the stream one at a time (see `Handoff`). Files go out through
- * a semaphore and a `FiberSet` rather than `Stream.mapEffect({ concurrency })`, whose per-element
- * machinery costs more CPU than the upload of a small file.
+ * `concurrency` long-lived workers take the sources in input order and send them one at a time; each
+ * waits until the consumer has handled its file's event before it takes the next (see `Handoff`). A
+ * fiber per file, or `Stream.mapEffect({ concurrency })`, costs more CPU than the upload of a small file.
  *
  * @internal
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Array from "effect/Array"
 import * as Chunk from "effect/Chunk"
-import * as Deferred from "effect/Deferred"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
-import * as Exit from "effect/Exit"
-import * as FiberSet from "effect/FiberSet"
-import * as Mailbox from "effect/Mailbox"
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import type * as Schedule from "effect/Schedule"
@@ -33,41 +29,9 @@ import * as UploadReport from "../UploadReport.js"
 import * as UploadSessions from "../UploadSessions.js"
 import type { UploadSource } from "../UploadSource.js"
 import * as FileName from "./fileName.js"
+import * as Handoff from "./handoff.js"
 import * as S3Session from "./s3Session.js"
 import * as Source from "./source.js"
-
-/**
- * An event on its way to the consumer, and the signal that the consumer is done with it. The stream hands
- * over the events pending at each pull, as one chunk, and signals them handled when the consumer pulls
- * again, which is when it has handled the whole chunk: the emitting file holds its permit until then, so a
- * consumer that stops the stream leaves at most `concurrency` files stored without an event it handled,
- * however slow it is, and the events waiting never outnumber the files in flight (plus the workflow's one).
- */
-interface Handoff {
-  readonly event: UploadEvent
-  readonly handled: Deferred.Deferred<void>
-}
-
-/** The events of a mailbox of handoffs, each chunk acknowledged when the consumer pulls the next one. */
-const handedOver = <E>(mailbox: Mailbox.ReadonlyMailbox<Handoff, E>): Stream.Stream<UploadEvent, E> =>
-  Stream.suspend(() => {
-    let previous: Chunk.Chunk<Handoff> = Chunk.empty()
-    const acknowledge = Effect.sync(() => {
-      for (const handoff of previous) Deferred.unsafeDone(handoff.handled, Exit.void)
-      previous = Chunk.empty()
-    })
-    return Stream.repeatEffectChunkOption(Effect.zipRight(
-      acknowledge,
-      Effect.matchEffect(mailbox.takeAll, {
-        onFailure: (error) => Effect.fail(Option.some(error)),
-        onSuccess: ([handoffs, done]) => {
-          if (done && Chunk.isEmpty(handoffs)) return Effect.fail(Option.none())
-          previous = handoffs
-          return Effect.succeed(Chunk.map(handoffs, (handoff) => handoff.event))
-        }
-      })
-    ))
-  })
 
 /** The settled options of a run. */
 export interface Options extends S3Session.Options {
@@ -202,11 +166,18 @@ const wait = (slots: ReadonlyArray<Slot>, options: Options, emit: Emit): Effect.
   }, { concurrency: 4, discard: true })
 }
 
+/** A source routed to its session. */
+interface Job {
+  readonly _tag: "Job"
+  readonly source: Source.Prepared
+  readonly slot: Slot
+}
+
 /**
  * Runs the workflow, emitting its events; the last one is `Done`. Sources are routed in input order: a
  * session takes sources while their objects (a document, plus its companion) fit in `maxFiles`, then it
  * is sealed and the next one is opened, before the files that go to it. Every session lives in a scope
- * that closes after the files in flight are stopped, so an interrupted run closes its sessions last.
+ * that closes after the workers are stopped, so an interrupted run closes its sessions last.
  */
 const run = <E, R>(
   sources: Stream.Stream<Source.Prepared | Rejected, E, R>,
@@ -215,20 +186,29 @@ const run = <E, R>(
 ): Effect.Effect<void, E, R | DeepsetClient | FileSystem.FileSystem> =>
   Effect.scoped(Effect.gen(function*() {
     const sessions = yield* Effect.flatMap(Effect.scope, (scope) => Scope.fork(scope, ExecutionStrategy.sequential))
-    const inFlight = yield* FiberSet.make<void, never>()
-    const permits = yield* Effect.makeSemaphore(options.concurrency)
+    const pull = yield* Stream.toPull(sources)
+    // Taking a source may pull the input or open a session: one worker at a time, so that routing keeps input order.
+    const turn = yield* Effect.makeSemaphore(1)
     const slots: Array<Slot> = []
     let current: Slot | undefined
     let used = 0
+    let buffered: ReadonlyArray<Source.Prepared | Rejected> = []
+    let position = 0
+    let exhausted = false
+    // Sealed sessions whose files may all be done already: closed by a worker, outside its turn.
+    let sealed: Array<Slot> = []
 
-    const background = (effect: Effect.Effect<void, never, DeepsetClient | FileSystem.FileSystem>) =>
-      Effect.zipRight(permits.take(1), FiberSet.run(inFlight, Effect.ensuring(effect, permits.release(1))))
+    const seal = (slot: Slot) => {
+      slot.sealed = true
+      sealed.push(slot)
+    }
 
-    const seal = (slot: Slot) =>
-      Effect.suspend(() => {
-        slot.sealed = true
-        return background(closeIfDone(slot, emit))
-      })
+    const closeSealed = Effect.suspend(() => {
+      if (sealed.length === 0) return Effect.void
+      const toClose = sealed
+      sealed = []
+      return Effect.forEach(toClose, (slot) => closeIfDone(slot, emit), { discard: true })
+    })
 
     const open = Effect.flatMap(Effect.either(Scope.extend(S3Session.open(options), sessions)), (session) => {
       const slot: Slot = { session, assigned: 0, done: 0, sealed: false, closed: false }
@@ -241,37 +221,65 @@ const run = <E, R>(
       )
     })
 
-    const slotFor = (source: Source.Prepared): Effect.Effect<Slot, never, DeepsetClient | FileSystem.FileSystem> => {
+    const route = (source: Source.Prepared): Effect.Effect<Job, never, DeepsetClient> => {
       const objects = source.meta === undefined ? 1 : 2
       if (current !== undefined && used + objects <= options.maxFiles) {
         used += objects
-        return Effect.succeed(current)
+        current.assigned++
+        return Effect.succeed({ _tag: "Job", source, slot: current })
       }
-      const previous = current
-      return Effect.zipRight(
-        previous === undefined ? Effect.void : seal(previous),
-        Effect.map(open, (slot) => {
-          current = slot
-          used = objects
-          return slot
-        })
-      )
+      if (current !== undefined) seal(current)
+      return Effect.map(open, (slot) => {
+        current = slot
+        used = objects
+        slot.assigned++
+        return { _tag: "Job", source, slot }
+      })
     }
 
-    yield* Stream.runForEach(sources, (source) => {
-      if (source._tag === "Rejected") {
-        const { error, index, input } = source
-        return emit(
-          UploadEvent.FileFailed({ index, input, name: input, sessionId: undefined, error, metaUploaded: false })
-        )
+    // The next source with its session, or `undefined` once the input is exhausted; only within a turn.
+    const take = (): Effect.Effect<Job | Rejected | undefined, E, R | DeepsetClient> => {
+      if (position < buffered.length) {
+        const source = buffered[position++]
+        return source._tag === "Rejected" ? Effect.succeed(source) : route(source)
       }
-      return Effect.flatMap(slotFor(source), (slot) => {
-        slot.assigned++
-        return background(send(source, slot, emit))
+      if (exhausted) return Effect.succeed(undefined)
+      return Effect.matchEffect(pull, {
+        onFailure: Option.match({
+          onNone: () =>
+            Effect.sync(() => {
+              exhausted = true
+              if (current !== undefined) seal(current)
+              return undefined
+            }),
+          onSome: Effect.fail
+        }),
+        onSuccess: (chunk) => {
+          buffered = Chunk.toReadonlyArray(chunk)
+          position = 0
+          return take()
+        }
       })
+    }
+
+    const next = turn.withPermits(1)(Effect.suspend(take))
+
+    const worker: Effect.Effect<void, E, R | DeepsetClient | FileSystem.FileSystem> = Effect.flatMap(next, (item) => {
+      if (item === undefined) return closeSealed
+      const work = item._tag === "Rejected"
+        ? emit(UploadEvent.FileFailed({
+          index: item.index,
+          input: item.input,
+          name: item.input,
+          sessionId: undefined,
+          error: item.error,
+          metaUploaded: false
+        }))
+        : send(item.source, item.slot, emit)
+      return Effect.zipRight(Effect.zipRight(closeSealed, work), worker)
     })
-    if (current !== undefined) yield* seal(current)
-    yield* FiberSet.awaitEmpty(inFlight)
+
+    yield* Effect.all(Array.makeBy(options.concurrency, () => worker), { concurrency: "unbounded", discard: true })
     yield* wait(slots, options, emit)
   }))
 
@@ -288,14 +296,13 @@ export const events = <E, R>(
     const sources: Stream.Stream<Source.Prepared | Rejected, E, R> = isStream(input)
       ? prepareEach(input)
       : Stream.fromIterable(yield* prepareAll(input))
-    const mailbox = yield* Mailbox.make<Handoff, E>()
+    const handoff = Handoff.make<UploadEvent, E>()
     const collector = UploadReport.collector()
-    const emit: Emit = (event) =>
-      Effect.flatMap(Deferred.make<void>(), (handled) => {
-        collector.add(event)
-        return Effect.zipRight(mailbox.offer({ event, handled }), Deferred.await(handled))
-      })
+    const emit: Emit = (event) => {
+      collector.add(event)
+      return handoff.send(event)
+    }
     const done = Effect.suspend(() => emit(UploadEvent.Done({ report: collector.report() })))
-    yield* Effect.forkScoped(Mailbox.into(Effect.zipRight(run(sources, options, emit), done), mailbox))
-    return handedOver(mailbox)
+    yield* Effect.forkScoped(handoff.into(Effect.zipRight(run(sources, options, emit), done)))
+    return handoff.stream
   }))
