@@ -70,7 +70,7 @@ interface Form {
 const CRLF = "\r\n"
 
 /** The same chunk size the SDK streams files with, so both sides make the same writes. */
-const chunkSize = 512 * 1024
+const chunkSize = 2 * 1024 * 1024
 
 /** Files up to this size are sent as one buffer, as the SDK does. */
 const bufferedLimit = 256 * 1024
@@ -159,7 +159,7 @@ export class Client {
   /**
    * One S3 presigned POST: the policy fields verbatim and in order, then the file, named `file`, last. The
    * fields are encoded once per session, as the SDK does; a small file is read into one buffer with its
-   * envelope, a large one is streamed in 512 KiB chunks.
+   * envelope, a large one is streamed in chunks of the SDK's read size.
    */
   async upload(session: CreatedSession, file: UploadFile): Promise<void> {
     const form = this.form(session)

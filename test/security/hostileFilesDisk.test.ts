@@ -6,8 +6,8 @@
  * - Unreadable: `chmod 000` where the tests do not run as root (root reads anything); as root, and always,
  *   a file that disappears between listing (`UploadSource.fromPaths`) and reading, and a file system that
  *   answers `EACCES` on reading a file that `stat` still sees (which is what `chmod 000` gives a non-root user).
- * - A file that grows or shrinks mid-stream: files above 256 KiB are streamed from an open handle, 512 KiB
- *   at a time; the file system is wrapped so that the file really changes on disk right after the first
+ * - A file that grows or shrinks mid-stream: files above 256 KiB are streamed from an open handle, one
+ *   `chunkSize` (2 MiB) at a time; the file system is wrapped so that the file really changes on disk right after the first
  *   chunk is read, which makes "mid-stream" deterministic. A torn upload must not be stored.
  * - A stream source that gives more or fewer bytes than it declared, and a named pipe given as a file.
  *
@@ -22,6 +22,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { execFileSync } from "node:child_process"
+import * as Source from "../../packages/sdk/src/internal/source.js"
 import * as UploadChecks from "../reliability/support/UploadChecks.js"
 
 const isRoot = process.getuid?.() === 0
@@ -221,8 +222,8 @@ describe("hostile files on disk", () => {
       ["grows", (fs, path) => fs.writeFile(path, new Uint8Array(4096), { flag: "a" })],
       ["shrinks", (fs, path) => fs.truncate(path, 4096)]
     ]
-    // Three chunks of 512 KiB: the change lands after the first, with two still to come.
-    const bytes = 3 * 512 * 1024
+    // Three read chunks: the change lands after the first, with two still to come.
+    const bytes = 3 * Source.chunkSize
     for (const [how, change] of sizeChanges) {
       it.scoped(`a file that ${how} mid-stream fails alone, nothing torn is stored, and the others go`, () =>
         Effect.gen(function*() {

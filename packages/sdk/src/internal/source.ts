@@ -49,8 +49,12 @@ export interface Prepared {
  */
 export const bufferedLimit = 256 * 1024
 
-/** The chunk size of streamed files. */
-export const chunkSize = 512 * 1024
+/**
+ * The chunk size of streamed files. Each chunk costs a read, a pass through the body stream and
+ * garbage of its own: 2 MiB chunks took a fifth less client CPU per GiB than 512 KiB (bench scenario 5),
+ * and peak memory stayed where V8's external-memory limit puts it.
+ */
+export const chunkSize = 2 * 1024 * 1024
 
 const encoder = new TextEncoder()
 
