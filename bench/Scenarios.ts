@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
+import type { BenchError } from "./BenchError.js"
 import type { ColdStartTask } from "./ColdStart.js"
 import type { Emulator } from "./Emulator.js"
 import type { Plan } from "./Plan.js"
@@ -152,6 +153,41 @@ export const ablation = Effect.fn("Scenarios.ablation")(function*(context: Conte
 })
 
 /**
+ * The SDK, the same work as a bare `@effect/platform` program (`PlatformTasks.ts`), and the baseline,
+ * taking turns (`--ablation`): of what the SDK costs over the baseline, how much the platform it is built
+ * on costs already. `per` divides the client CPU into the unit of the table.
+ *
+ * @since 0.1.0
+ */
+export const floors = Effect.fn("Scenarios.floors")(function*(
+  context: Context,
+  workload: Extract<Workload, { readonly _tag: "StreamFiles" | "Upload" }>,
+  per: { readonly unit: string; readonly count: number },
+  between: Effect.Effect<void, BenchError> = Effect.void
+) {
+  const clients = [
+    ["SDK", task(context, "sdk", workload)],
+    ["@effect/platform alone", task(context, "sdk", { ...workload, platform: true })],
+    ["baseline", task(context, "baseline", workload)]
+  ] as const
+  const results = clients.map((): Array<Runner.Result> => [])
+  for (let round = 0; round < context.plan.runs; round++) {
+    for (const [index, [, clientTask]] of clients.entries()) {
+      yield* between
+      results[index]!.push(yield* Runner.runWorker(context.runner, clientTask))
+    }
+  }
+  return {
+    header: ["client (ablation)", "time (ms, median)", `client CPU per ${per.unit} (µs, median)`],
+    rows: clients.map(([name], index) => [
+      name,
+      formatNumber(Stats.summarize(elapsed(results[index]!)).median),
+      formatNumber(Stats.summarize(cpu(results[index]!, per.count)).median * 1000)
+    ])
+  }
+})
+
+/**
  * The sessions the stream scenarios read, seeded once.
  *
  * @since 0.1.0
@@ -182,10 +218,18 @@ export const seedStreamSessions = (context: Context) =>
  */
 export const streamFiles = Effect.fn("Scenarios.streamFiles")(function*(context: Context, sessions: StreamSessions) {
   const { files, largeFiles, pageSize } = context.plan.stream
-  const stream = (sessionId: string, expected: number) =>
-    pairs(context, { _tag: "StreamFiles", sessionId, pageSize, expected, warmupSessionId: sessions.warmup })
-  const small = yield* stream(sessions.small, files)
-  const large = yield* stream(sessions.large, largeFiles)
+  const workload = (sessionId: string, expected: number): Extract<Workload, { readonly _tag: "StreamFiles" }> => ({
+    _tag: "StreamFiles",
+    sessionId,
+    pageSize,
+    expected,
+    warmupSessionId: sessions.warmup
+  })
+  const small = yield* pairs(context, workload(sessions.small, files))
+  const large = yield* pairs(context, workload(sessions.large, largeFiles))
+  const table = context.ablation
+    ? yield* floors(context, workload(sessions.small, files), { unit: "page", count: files / pageSize })
+    : undefined
 
   const smallTime = metric(`time for ${files} files`, "ms", elapsed(small.sdk), elapsed(small.baseline))
   const smallRss = metric("peak RSS", "MiB", rss(small.sdk), rss(small.baseline))
@@ -194,6 +238,7 @@ export const streamFiles = Effect.fn("Scenarios.streamFiles")(function*(context:
   const sdkGrowth = largeRss.sdk.median - smallRss.sdk.median
   const baselineGrowth = (largeRss.baseline?.median ?? Number.NaN) - (smallRss.baseline?.median ?? Number.NaN)
   const scenario2: ScenarioReport = {
+    ...(table === undefined ? {} : { table }),
     id: 2,
     title: `streamFiles over ${files.toLocaleString("en-US")} files, page size ${pageSize}`,
     goal: "ratio ≤ 1.10",

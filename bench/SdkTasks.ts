@@ -10,7 +10,6 @@ import * as UploadSource from "@effect-deepset/sdk/UploadSource"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -18,6 +17,7 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import { measure } from "./Measure.js"
+import * as PlatformTasks from "./PlatformTasks.js"
 import type { Measured, SdkVariant, Target, Workload } from "./Task.js"
 import { uploadPaths } from "./Task.js"
 
@@ -27,24 +27,6 @@ const getStatusTimes = (sessionId: string, count: number, variant: SdkVariant) =
   }).pipe(Effect.withTracerEnabled(variant !== "tracer off" && variant !== "all off"))
 
 // The same request without the SDK: `@effect/platform`'s client with the same headers, and `JSON.parse`.
-const platformGetStatusTimes = (target: Target, sessionId: string, count: number) =>
-  Effect.gen(function*() {
-    const client = (yield* HttpClient.HttpClient).pipe(
-      HttpClient.mapRequest(HttpClientRequest.setHeaders({
-        authorization: `Bearer ${target.apiKey}`,
-        accept: "application/json",
-        "user-agent": target.userAgent
-      }))
-    )
-    const url = `${target.baseUrl}/api/v1/workspaces/${encodeURIComponent(target.workspace)}/upload_sessions/${
-      encodeURIComponent(sessionId)
-    }`
-    for (let i = 0; i < count; i++) {
-      const response = yield* client.get(url)
-      JSON.parse(yield* response.text)
-    }
-  }).pipe(Effect.provide(NodeHttpClient.layerUndici))
-
 // The client settings of a variant: each switches off one thing through the SDK's public options.
 const variantOptions = (variant: SdkVariant): Partial<DeepsetClient.Options> => {
   const noRetry = { retry: false } as const
@@ -102,9 +84,9 @@ export const run = async (target: Target, workload: Workload): Promise<Measured>
     switch (workload._tag) {
       case "GetStatus": {
         if (variant === "platform client") {
-          await Effect.runPromise(platformGetStatusTimes(target, workload.sessionId, workload.warmup))
+          await Effect.runPromise(PlatformTasks.getStatusTimes(target, workload.sessionId, workload.warmup))
           return await measure(async () => {
-            await Effect.runPromise(platformGetStatusTimes(target, workload.sessionId, workload.count))
+            await Effect.runPromise(PlatformTasks.getStatusTimes(target, workload.sessionId, workload.count))
             return { items: workload.count }
           })
         }
@@ -115,18 +97,26 @@ export const run = async (target: Target, workload: Workload): Promise<Measured>
         })
       }
       case "StreamFiles": {
-        await runtime.runPromise(countFiles(workload.warmupSessionId, workload.pageSize))
+        const count = (sessionId: string) =>
+          workload.platform === true
+            ? Effect.runPromise(PlatformTasks.countFiles(target, sessionId, workload.pageSize))
+            : runtime.runPromise(countFiles(sessionId, workload.pageSize))
+        await count(workload.warmupSessionId)
         return await measure(async () => {
-          const items = await runtime.runPromise(countFiles(workload.sessionId, workload.pageSize))
+          const items = await count(workload.sessionId)
           if (items !== workload.expected) throw new Error(`streamed ${items} files, expected ${workload.expected}`)
           return { items }
         })
       }
       case "Upload": {
-        await runtime.runPromise(upload(uploadPaths(workload.warmupDir, workload.warmupFiles), workload.concurrency))
+        const send = (paths: ReadonlyArray<string>) =>
+          workload.platform === true
+            ? Effect.runPromise(PlatformTasks.upload(target, paths, workload.concurrency))
+            : runtime.runPromise(upload(paths, workload.concurrency))
+        await send(uploadPaths(workload.warmupDir, workload.warmupFiles))
         const paths = uploadPaths(workload.dir, workload.files)
         return await measure(async () => {
-          await runtime.runPromise(upload(paths, workload.concurrency))
+          await send(paths)
           return { items: paths.length }
         })
       }

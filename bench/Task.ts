@@ -77,6 +77,8 @@ export type Workload =
     readonly pageSize: number
     readonly expected: number
     readonly warmupSessionId: string
+    /** Only for the SDK worker: the same work as a bare `@effect/platform` program (`PlatformTasks.ts`). */
+    readonly platform?: boolean | undefined
   }
   | {
     /**
@@ -90,6 +92,8 @@ export type Workload =
     readonly concurrency: number
     readonly warmupDir: string
     readonly warmupFiles: number
+    /** Only for the SDK worker: the same work as a bare `@effect/platform` program (`PlatformTasks.ts`). */
+    readonly platform?: boolean | undefined
   }
 
 /**

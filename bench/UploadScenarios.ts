@@ -11,7 +11,7 @@ import type { ScenarioReport } from "./Report.js"
 import { formatDelta, formatNumber } from "./Report.js"
 import * as Runner from "./Runner.js"
 import type { Context } from "./Scenarios.js"
-import { cpu, judge, metric, MiB, task } from "./Scenarios.js"
+import { cpu, floors, judge, metric, MiB, task } from "./Scenarios.js"
 import * as Stats from "./Stats.js"
 import type { Workload } from "./Task.js"
 
@@ -42,7 +42,7 @@ const uploadWorkload = (
   concurrency: number,
   files = set.files,
   warmupFiles = context.plan.upload.warmupFiles
-): Workload => ({
+): Extract<Workload, { readonly _tag: "Upload" }> => ({
   _tag: "Upload",
   dir: set.dir,
   files,
@@ -66,15 +66,15 @@ const pairs = (context: Context, workload: Workload, runs: number, warmup: numbe
  */
 export const smallFiles = Effect.fn("UploadScenarios.smallFiles")(function*(context: Context, data: UploadData) {
   const { concurrency, fileBytes, files } = context.plan.upload
-  const { baseline, sdk } = yield* pairs(
-    context,
-    uploadWorkload(context, data, data.small, concurrency),
-    context.plan.runs,
-    context.plan.upload.warmupPairs
-  )
+  const workload = uploadWorkload(context, data, data.small, concurrency)
+  const { baseline, sdk } = yield* pairs(context, workload, context.plan.runs, context.plan.upload.warmupPairs)
   const rate = metric("files per second", "files/s", perSecond(sdk, 1), perSecond(baseline, 1))
   const ratio = rate.ratio ?? Number.NaN
+  const table = context.ablation
+    ? yield* floors(context, workload, { unit: "file", count: files }, context.emulator.reset)
+    : undefined
   return {
+    ...(table === undefined ? {} : { table }),
     id: 4,
     title: `upload ${files.toLocaleString("en-US")} files of ${fileBytes / 1024} KiB, concurrency ${concurrency}`,
     goal: "files/s ≥ 0.90 × baseline",

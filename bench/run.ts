@@ -8,7 +8,8 @@
  * - `--only 1,4`: run only these scenarios (2 and 3 run together);
  * - `--runs N`: N measured pairs and no warm-up pair (for profiling; the report is then not the issue's);
  * - `--ablation`: scenario 1 also runs with the SDK's retry, timeout, trace headers and tracer switched
- *   off one at a time, to tell what each costs per call;
+ *   off one at a time, to tell what each costs per call; scenarios 1, 2 and 4 also run as bare
+ *   `@effect/platform` programs (`PlatformTasks.ts`), to tell the SDK's share from the platform's;
  * - `--cpu-prof`: every worker writes a V8 CPU profile into `bench/.bench-tmp/profiles`;
  * - `--heap-snapshot`: every worker writes a heap snapshot there after its timed part.
  */
