@@ -59,15 +59,51 @@ export type UploadFile =
   | { readonly name: string; readonly bytes: Uint8Array }
   | { readonly name: string; readonly path: string }
 
-interface Form {
-  readonly origin: string
-  readonly path: string
+/**
+ * The bytes of a presigned POST's form around every file: the policy fields verbatim and in order, then
+ * the file part up to the opening quote of its `filename="`; after the file, the closing delimiter.
+ *
+ * @since 0.1.0
+ */
+export interface FormBytes {
   readonly contentType: string
   readonly preamble: Buffer
   readonly epilogue: Buffer
 }
 
+interface Form extends FormBytes {
+  readonly origin: string
+  readonly path: string
+}
+
 const CRLF = "\r\n"
+
+/**
+ * Encodes a form's fields once, with a fresh boundary.
+ *
+ * @since 0.1.0
+ */
+export const formBytes = (fields: Readonly<Record<string, string>>): FormBytes => {
+  const boundary = `----effect-deepset-${randomBytes(24).toString("hex")}`
+  let preamble = ""
+  for (const [name, value] of Object.entries(fields)) {
+    preamble += `--${boundary}${CRLF}Content-Disposition: form-data; name="${name}"${CRLF}${CRLF}${value}${CRLF}`
+  }
+  preamble += `--${boundary}${CRLF}Content-Disposition: form-data; name="file"; filename="`
+  return {
+    contentType: `multipart/form-data; boundary=${boundary}`,
+    preamble: Buffer.from(preamble),
+    epilogue: Buffer.from(`${CRLF}--${boundary}--${CRLF}`)
+  }
+}
+
+/**
+ * A file's part header, after the preamble: its name, closing the `filename="` quote, and its type.
+ *
+ * @since 0.1.0
+ */
+export const partHeader = (name: string): string =>
+  `${name}"${CRLF}Content-Type: application/octet-stream${CRLF}${CRLF}`
 
 /** The same chunk size the SDK streams files with, so both sides make the same writes. */
 const chunkSize = 2 * 1024 * 1024
@@ -165,7 +201,7 @@ export class Client {
     const form = this.form(session)
     const head = Buffer.concat([
       form.preamble,
-      Buffer.from(`${file.name}"${CRLF}Content-Type: application/octet-stream${CRLF}${CRLF}`)
+      Buffer.from(partHeader(file.name))
     ])
     let body: Buffer | Readable
     let size: number
@@ -211,20 +247,8 @@ export class Client {
     let form = this.forms.get(session)
     if (form === undefined) {
       const { fields, url } = session.aws_prefixed_request_config
-      const boundary = `----effect-deepset-${randomBytes(24).toString("hex")}`
-      let preamble = ""
-      for (const [name, value] of Object.entries(fields)) {
-        preamble += `--${boundary}${CRLF}Content-Disposition: form-data; name="${name}"${CRLF}${CRLF}${value}${CRLF}`
-      }
-      preamble += `--${boundary}${CRLF}Content-Disposition: form-data; name="file"; filename="`
       const target = new URL(url)
-      form = {
-        origin: target.origin,
-        path: target.pathname + target.search,
-        contentType: `multipart/form-data; boundary=${boundary}`,
-        preamble: Buffer.from(preamble),
-        epilogue: Buffer.from(`${CRLF}--${boundary}--${CRLF}`)
-      }
+      form = { ...formBytes(fields), origin: target.origin, path: target.pathname + target.search }
       this.forms.set(session, form)
     }
     return form

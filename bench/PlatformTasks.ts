@@ -2,7 +2,7 @@
  * The floors of the ablation (`pnpm bench --ablation`): each workload written as the least an Effect
  * program on `@effect/platform` can do, with no SDK: `HttpClient` on `NodeHttpClient.layerUndici` with
  * the same headers, `JSON.parse` without validation, and for uploads `FileSystem` reads into the same
- * multipart bytes the baseline builds. What the SDK costs above these is its own; what they cost above the
+ * multipart bytes the baseline builds (`Baseline.formBytes`). What the SDK costs above these is its own; what they cost above the
  * baseline is the platform's.
  *
  * @since 0.1.0
@@ -15,13 +15,11 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { randomBytes } from "node:crypto"
 import { basename } from "node:path"
+import * as Baseline from "./Baseline.js"
 import type { Target } from "./Task.js"
 
 const platform = Layer.merge(NodeHttpClient.layerUndici, NodeFileSystem.layer)
-
-const CRLF = "\r\n"
 
 // The API client as a user of the platform alone would write it: the SDK's three headers on every request.
 const apiClient = (target: Target) =>
@@ -105,21 +103,13 @@ export const upload = (
       HttpClientRequest.post(sessions).pipe(HttpClientRequest.bodyUnsafeJson({ write_mode: "KEEP" }), client.execute)
     )) as CreatedSession
     const { fields, url } = session.aws_prefixed_request_config
-    const boundary = `----effect-deepset-${randomBytes(24).toString("hex")}`
-    let preamble = ""
-    for (const [name, value] of Object.entries(fields)) {
-      preamble += `--${boundary}${CRLF}Content-Disposition: form-data; name="${name}"${CRLF}${CRLF}${value}${CRLF}`
-    }
-    preamble += `--${boundary}${CRLF}Content-Disposition: form-data; name="file"; filename="`
-    const epilogue = Buffer.from(`${CRLF}--${boundary}--${CRLF}`)
-    const contentType = `multipart/form-data; boundary=${boundary}`
+    // The same bytes as the baseline's and the SDK's form.
+    const { contentType, epilogue, preamble } = Baseline.formBytes(fields)
 
     const send = (path: string) =>
       Effect.scoped(Effect.gen(function*() {
         const size = Number((yield* fs.stat(path)).size)
-        const head = Buffer.from(
-          `${preamble}${basename(path)}"${CRLF}Content-Type: application/octet-stream${CRLF}${CRLF}`
-        )
+        const head = Buffer.concat([preamble, Buffer.from(Baseline.partHeader(basename(path)))])
         const body = Buffer.allocUnsafe(head.length + size + epilogue.length)
         head.copy(body, 0)
         epilogue.copy(body, head.length + size)
