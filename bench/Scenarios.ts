@@ -124,31 +124,46 @@ export const getStatus = Effect.fn("Scenarios.getStatus")(function*(context: Con
 })
 
 /**
- * Scenario 1 again with the SDK's settings switched off one at a time, the variants taking turns so that
- * a drift of the machine falls on all of them: what each setting costs per call.
+ * Runs each client's task once per round, the clients taking turns so that a drift of the machine falls
+ * on all of them; the results of each client, in the order given.
+ */
+const takingTurns = (
+  context: Context,
+  tasks: ReadonlyArray<Task>,
+  between: Effect.Effect<void, BenchError> = Effect.void
+) =>
+  Effect.gen(function*() {
+    const results = tasks.map((): Array<Runner.Result> => [])
+    for (let round = 0; round < context.plan.runs; round++) {
+      for (const [index, clientTask] of tasks.entries()) {
+        yield* between
+        results[index]!.push(yield* Runner.runWorker(context.runner, clientTask))
+      }
+    }
+    return results
+  })
+
+/**
+ * Scenario 1 again with the SDK's settings switched off one at a time, taking turns with the baseline:
+ * what each setting costs per call.
  *
  * @since 0.1.0
  */
 export const ablation = Effect.fn("Scenarios.ablation")(function*(context: Context, sessionId: string) {
   const { count, warmup } = context.plan.getStatus
-  const results = new Map<SdkVariant, Array<Runner.Result>>(sdkVariants.map((variant) => [variant, []]))
-  const baseline: Array<Runner.Result> = []
-  for (let round = 0; round < context.plan.runs; round++) {
-    for (const variant of sdkVariants) {
-      const workload: Workload = { _tag: "GetStatus", sessionId, count, warmup, variant }
-      results.get(variant)?.push(yield* Runner.runWorker(context.runner, task(context, "sdk", workload)))
-    }
-    const workload: Workload = { _tag: "GetStatus", sessionId, count, warmup }
-    baseline.push(yield* Runner.runWorker(context.runner, task(context, "baseline", workload)))
-  }
-  const row = (name: string, runs: ReadonlyArray<Runner.Result>) => [
-    name,
-    formatNumber(Stats.summarize(elapsed(runs).map((ms) => ms / count)).median * 1000),
-    formatNumber(Stats.summarize(cpu(runs, count)).median * 1000)
+  const workload = (variant?: SdkVariant): Workload => ({ _tag: "GetStatus", sessionId, count, warmup, variant })
+  const clients = [
+    ...sdkVariants.map((variant) => [variant, task(context, "sdk", workload(variant))] as const),
+    ["baseline", task(context, "baseline", workload())] as const
   ]
+  const results = yield* takingTurns(context, clients.map(([, clientTask]) => clientTask))
   return {
     header: ["SDK settings", "per call (µs, median)", "client CPU per call (µs, median)"],
-    rows: [...sdkVariants.map((variant) => row(variant, results.get(variant) ?? [])), row("baseline", baseline)]
+    rows: clients.map(([name], index) => [
+      name,
+      formatNumber(Stats.summarize(elapsed(results[index]!).map((ms) => ms / count)).median * 1000),
+      formatNumber(Stats.summarize(cpu(results[index]!, count)).median * 1000)
+    ])
   }
 })
 
@@ -170,13 +185,7 @@ export const floors = Effect.fn("Scenarios.floors")(function*(
     ["@effect/platform alone", task(context, "sdk", { ...workload, platform: true })],
     ["baseline", task(context, "baseline", workload)]
   ] as const
-  const results = clients.map((): Array<Runner.Result> => [])
-  for (let round = 0; round < context.plan.runs; round++) {
-    for (const [index, [, clientTask]] of clients.entries()) {
-      yield* between
-      results[index]!.push(yield* Runner.runWorker(context.runner, clientTask))
-    }
-  }
+  const results = yield* takingTurns(context, clients.map(([, clientTask]) => clientTask), between)
   return {
     header: ["client (ablation)", "time (ms, median)", `client CPU per ${per.unit} (µs, median)`],
     rows: clients.map(([name], index) => [
