@@ -11,6 +11,6 @@ import * as Upload from "@effect-deepset/sdk/Upload"
  * @since 0.1.0
  */
 export const sdkDefaults = {
-  userAgent: DeepsetClient.DEFAULT_USER_AGENT,
+  userAgent: DeepsetClient.defaultUserAgent,
   uploadConcurrency: Upload.defaultConcurrency
 } as const

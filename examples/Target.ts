@@ -53,8 +53,8 @@ const cloud = (options: Options) =>
         new Error("DEEPSET_API_KEY is set, so the examples run against deepset Cloud: set DEEPSET_WORKSPACE too")
       )
     }
-    const client = yield* DeepsetClient.DeepsetClient
-    yield* Console.log(`Target: deepset Cloud API at ${client.baseUrl}, workspace "${workspace.value}"`)
+    const apiUrl = yield* Config.withDefault(Config.string("DEEPSET_API_URL"), DeepsetClient.defaultBaseUrl)
+    yield* Console.log(`Target: deepset Cloud API at ${apiUrl}, workspace "${workspace.value}"`)
     return Target.of({ name: "deepset Cloud", emulator: Option.none() })
   }).pipe(
     Layer.effect(Target),

@@ -8,8 +8,9 @@
  *
  * Run: pnpm tsx --conditions=source examples/session-lifecycle.ts
  */
-import { DeepsetClient, type Models, Upload, UploadSessions } from "@effect-deepset/sdk"
+import { type Models, Upload, UploadSessions } from "@effect-deepset/sdk"
 import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -26,12 +27,12 @@ const documents = [
 
 /**
  * One file into the session, the way S3 wants it: every field of the presigned POST verbatim, then the
- * file as the last part. It goes through the client's `transfer` HttpClient, which never carries the
- * API key (S3 would reject a request with an Authorization header anyway).
+ * file as the last part. It goes through the application's own `HttpClient`, not the `DeepsetClient`, so
+ * it never carries the API key (S3 would reject a request with an Authorization header anyway).
  */
 const postToS3 = (session: Models.UploadSession, name: string, text: string) =>
   Effect.gen(function*() {
-    const { transfer } = yield* DeepsetClient.DeepsetClient
+    const http = yield* HttpClient.HttpClient
     const form = new FormData()
     for (const [key, value] of Object.entries(session.awsPrefixedRequestConfig.fields)) {
       form.append(key, value)
@@ -41,7 +42,7 @@ const postToS3 = (session: Models.UploadSession, name: string, text: string) =>
     // the undici client of @effect/platform-node does not recognise Node's global FormData class.
     const encoded = new Response(form)
     const bytes = new Uint8Array(yield* Effect.promise(() => encoded.arrayBuffer()))
-    yield* HttpClient.filterStatusOk(transfer).execute(
+    yield* HttpClient.filterStatusOk(http).execute(
       HttpClientRequest.post(session.awsPrefixedRequestConfig.url).pipe(
         HttpClientRequest.bodyUint8Array(bytes, encoded.headers.get("content-type") ?? undefined)
       )
@@ -99,6 +100,6 @@ const program = Effect.gen(function*() {
 })
 
 program.pipe(
-  Effect.provide(Layer.mergeAll(Target.layer(), NodeContext.layer)),
+  Effect.provide(Layer.mergeAll(Target.layer(), NodeContext.layer, NodeHttpClient.layerUndici)),
   NodeRuntime.runMain
 )

@@ -4,6 +4,7 @@
  */
 import { Emulator, Fault } from "@effect-deepset/emulator"
 import { DeepsetClient, UploadSessions } from "@effect-deepset/sdk"
+import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { assert, describe, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
@@ -35,7 +36,8 @@ const upload = (
   name: string
 ) =>
   Effect.gen(function*() {
-    const { transfer } = yield* DeepsetClient.DeepsetClient
+    // The test's own client, as an application would post to S3 by hand: no key, no base URL.
+    const transfer = yield* HttpClient.HttpClient
     // A hand-built multipart body: the fields verbatim, then the file as the last part.
     const boundary = "----effect-deepset-test-boundary"
     const parts = Object.entries(session.awsPrefixedRequestConfig.fields).map(([key, value]) =>
@@ -95,7 +97,7 @@ for (const transport of transports) {
               UploadSessions.streamFiles({ sessionId: session.sessionId, ingestionStatus: "FINISHED" })
             )
             assert.strictEqual(finished, FILES)
-          }).pipe(Effect.provide(clientFor(emulator, transport)))
+          }).pipe(Effect.provide([clientFor(emulator, transport), transport.layer]))
         }))
 
       it.effect("list and both list streams see every session, in creation order", () =>

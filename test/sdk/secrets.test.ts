@@ -2,18 +2,20 @@
  * The API key never shows: not in any error's message, string form, JSON, inspection or pretty cause,
  * not in spans. The server here is hostile: it echoes the Authorization header into every body.
  */
-import { DeepsetClient, type Errors, UploadSessions } from "@effect-deepset/sdk"
+import { DeepsetClient, type Errors, Retry, UploadSessions } from "@effect-deepset/sdk"
 import { assert, describe, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
 import * as Tracer from "effect/Tracer"
 import { inspect } from "node:util"
 import { client, TEST_API_KEY, transports } from "../support/Clients.js"
 import { closedPort, ScriptedServer } from "../support/ScriptedServer.js"
+import { awaitSleeps } from "../support/TestTime.js"
 
 type AnyError = Errors.ApiError | Errors.InvalidInputError | Errors.ConfigurationError
 
@@ -110,42 +112,70 @@ for (const transport of transports) {
           assert.include(notFound?.message, "[REDACTED]")
         }))
 
-      it.effect("the operation span carries the workspace, session id and HTTP attributes but never the key", () =>
+      it.effect("every attempt is a child span and every retry an event, and no span holds the key", () =>
         Effect.gen(function*() {
           const server = yield* ScriptedServer
           server.reset()
-          server.handle(() => ({ status: 204 }))
+          server.script({ status: 503, body: { detail: "busy" } }, { status: 204 })
           const base = yield* Effect.tracer
           const spans: Array<Tracer.Span> = []
+          const events: Array<readonly [string, string, Record<string, unknown>]> = []
           const recording = Tracer.make({
             span: (...args) => {
               const span = base.span(...args)
               spans.push(span)
-              return span
+              const event = span.event.bind(span)
+              return Object.assign(span, {
+                event: (name: string, startTime: bigint, attributes?: Record<string, unknown>) => {
+                  events.push([span.name, name, attributes ?? {}])
+                  event(name, startTime, attributes)
+                }
+              })
             },
             context: base.context
           })
-          yield* UploadSessions.close({ workspaceName: "team", sessionId: "s-1" }).pipe(
-            Effect.provide(Layer.orDie(client(server.url, transport))),
-            Effect.withTracer(recording)
+          const call = yield* UploadSessions.close({ workspaceName: "team", sessionId: "s-1" }).pipe(
+            Effect.provide(Layer.orDie(client(server.url, transport, { retry: Retry.policy({ base: "1 second" }) }))),
+            Effect.withTracer(recording),
+            Effect.fork
           )
+          yield* server.awaitRequests(1)
+          yield* awaitSleeps(1)
+          yield* TestClock.adjust("1 second")
+          yield* Fiber.join(call)
           const operation = spans.find((span) => span.name === "UploadSessions.close")
           assert.isDefined(operation)
           assert.strictEqual(operation?.attributes.get("deepset.workspace"), "team")
           assert.strictEqual(operation?.attributes.get("deepset.session_id"), "s-1")
-          // One span per call: it carries the HTTP attributes, and the request propagates it.
-          assert.isFalse(spans.some((span) => span.name.startsWith("http.client")))
           assert.strictEqual(operation?.attributes.get("http.request.method"), "PUT")
           assert.strictEqual(
             operation?.attributes.get("url.full"),
             `${server.url}/api/v1/workspaces/team/upload_sessions/s-1`
           )
-          assert.strictEqual(operation?.attributes.get("http.response.status_code"), 204)
-          assert.include(server.requests[0].headers["traceparent"], `-${operation?.spanId}-`)
+          assert.strictEqual(operation?.attributes.get("http.request.resend_count"), 1)
+          // Each attempt is the platform's http.client span, a child of the operation's span, with its status;
+          // each request propagates its attempt's span.
+          const attempts = spans.filter((span) => span.name.startsWith("http.client"))
+          assert.deepStrictEqual(attempts.map((span) => span.attributes.get("http.response.status_code")), [503, 204])
+          for (const [index, attempt] of attempts.entries()) {
+            assert.strictEqual(Option.getOrUndefined(attempt.parent)?.spanId, operation?.spanId)
+            assert.include(server.requests[index].headers["traceparent"], `-${attempt.spanId}-`)
+          }
+          const retries = events.filter(([, name]) => name === "retry")
+          assert.strictEqual(retries.length, 1)
+          const [spanName, , attributes] = retries[0]
+          assert.strictEqual(spanName, "UploadSessions.close")
+          assert.strictEqual(attributes["http.request.resend_count"], 1)
+          assert.strictEqual(attributes["http.response.status_code"], 503)
+          assert.strictEqual(attributes["error.type"], "ServerError")
+          assert.isNumber(attributes["retry.wait_ms"])
           for (const span of spans) {
             for (const [name, value] of span.attributes) {
               assert.notInclude(String(value), TEST_API_KEY, `span ${span.name} attribute ${name}`)
             }
+          }
+          for (const [span, name, attributes] of events) {
+            assert.notInclude(JSON.stringify(attributes), TEST_API_KEY, `span ${span} event ${name}`)
           }
         }))
     })

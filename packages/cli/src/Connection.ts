@@ -71,7 +71,7 @@ export const provide = <A, E, R>(
       ? {
         connected: {
           kind: "remote" as const,
-          apiUrl: Option.getOrElse(target.settings.apiUrl, () => DeepsetClient.DEFAULT_BASE_URL),
+          apiUrl: Option.getOrElse(target.settings.apiUrl, () => DeepsetClient.defaultBaseUrl),
           workspace: target.settings.workspace
         },
         options: {

@@ -98,7 +98,7 @@ export const list = Command.make(
       flags,
       UploadSessions.streamList({
         direction: "backward",
-        pageSize: Math.min(limit, UploadSessions.DEFAULT_PAGE_SIZE),
+        pageSize: Math.min(limit, UploadSessions.defaultPageSize),
         isExpired: Option.getOrUndefined(isExpired)
       }).pipe(Stream.take(limit), Stream.runCollect, Effect.map(Chunk.toReadonlyArray)),
       {

@@ -1,7 +1,10 @@
 /**
- * The deepset Cloud client as a service: the configured API `HttpClient`, the default workspace, the
- * retry policy and the per-attempt timeout. It needs an `HttpClient.HttpClient` from outside, so the
- * application chooses the transport (`FetchHttpClient.layer`, `NodeHttpClient.layerUndici`, …).
+ * The deepset Cloud client as a service of operations: `create`, `close`, `getStatus`, `getFiles`,
+ * `list` and the streams `streamFiles` and `streamList`, built once over the configured `HttpClient`
+ * (base URL, key, default workspace, retry policy, per-attempt timeout). It needs an
+ * `HttpClient.HttpClient` from outside, so the application chooses the transport
+ * (`FetchHttpClient.layer`, `NodeHttpClient.layerUndici`, …). The `UploadSessions` functions call the
+ * service in context; a test can provide its own with `Layer.succeed(DeepsetClient.DeepsetClient, …)`.
  *
  * @example
  * ```ts
@@ -19,55 +22,58 @@
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import * as HttpTraceContext from "@effect/platform/HttpTraceContext"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import type * as Fiber from "effect/Fiber"
-import * as FiberRef from "effect/FiberRef"
-import { constTrue, identity } from "effect/Function"
+import { identity } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import type * as Scope from "effect/Scope"
-import * as Tracer from "effect/Tracer"
+import type * as Stream from "effect/Stream"
 import { ConfigurationError } from "./Errors.js"
-import * as Deadlines from "./internal/deadlines.js"
-import * as Execute from "./internal/execute.js"
+import type * as Errors from "./Errors.js"
+import * as Operations from "./internal/operations.js"
+import * as Transfer from "./internal/transfer.js"
+import type * as Models from "./Models.js"
 import * as Retry from "./Retry.js"
+import type * as UploadSessions from "./UploadSessions.js"
 
 /**
  * The production API.
  *
  * @since 0.1.0
+ * @category constants
  */
-export const DEFAULT_BASE_URL = "https://api.cloud.deepset.ai"
+export const defaultBaseUrl = "https://api.cloud.deepset.ai"
 
 /**
  * The `User-Agent` sent unless `userAgent` says otherwise.
  *
  * @since 0.1.0
+ * @category constants
  */
-export const DEFAULT_USER_AGENT = "@effect-deepset/sdk/0.1.0"
+export const defaultUserAgent = "@effect-deepset/sdk/0.1.0"
 
 /**
  * The per-attempt timeout unless `timeout` says otherwise.
  *
  * @since 0.1.0
+ * @category constants
  */
-export const DEFAULT_TIMEOUT: Duration.Duration = Duration.seconds(30)
+export const defaultTimeout: Duration.Duration = Duration.seconds(30)
 
 /**
  * How to build a client.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Options {
   /** The API key. A key that already starts with `Bearer ` is sent as it is. */
   readonly apiKey: Redacted.Redacted<string>
-  /** The API's base URL, with or without the `/api/v1` suffix. Default {@link DEFAULT_BASE_URL}. */
+  /** The API's base URL, with or without the `/api/v1` suffix. Default {@link defaultBaseUrl}. */
   readonly baseUrl?: string | URL | undefined
   /** The workspace operations use when the call does not name one. */
   readonly workspace?: string | undefined
@@ -75,7 +81,7 @@ export interface Options {
   readonly retry?: Retry.Policy | false | undefined
   /** The limit of one attempt, response body included. `Duration.infinity` disables it. Default 30 seconds. */
   readonly timeout?: Duration.DurationInput | undefined
-  /** The `User-Agent` header. Default {@link DEFAULT_USER_AGENT}. */
+  /** The `User-Agent` header. Default {@link defaultUserAgent}. */
   readonly userAgent?: string | undefined
   /** A last change to the API client, e.g. to add headers or tracing settings. It must not fail on statuses. */
   readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
@@ -84,38 +90,47 @@ export interface Options {
 }
 
 /**
- * What the service holds.
+ * The operations of the client. Each checks its input before sending anything, runs in its own span
+ * (`UploadSessions.<op>`, with one `http.client` child span per attempt and a `retry` event per retry),
+ * and fails with exactly the errors it can meet. `workspaceName` falls back to the client's workspace.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Service {
-  /**
-   * The API client: base URL, bearer authorization, `Accept: application/json`, user agent, and the
-   * trace context of the current span. It makes no `http.client` span: the operations' spans carry
-   * `http.request.method`, `url.full` and `http.response.status_code`.
-   */
-  readonly http: HttpClient.HttpClient
-  /**
-   * The client given from outside, untouched by the API settings (no base URL, no `Authorization`)
-   * and with trace-context propagation off: for requests that go elsewhere, like S3 presigned posts.
-   */
-  readonly transfer: HttpClient.HttpClient
-  /** The normalised base URL, ending in `/api/v1`. */
-  readonly baseUrl: string
-  /** The default workspace. */
-  readonly workspace: Option.Option<string>
-  /** The retry policy of every call; none when retries are off. */
-  readonly retry: Option.Option<Retry.Policy>
-  /** The limit of one attempt; none when disabled. */
-  readonly timeout: Option.Option<Duration.Duration>
-  /** Replaces the API key in text that came back from a server (a proxy may echo request headers). */
-  readonly redact: (text: string) => string
+  /** Opens an upload session; retried only where the server provably did not act. */
+  readonly create: (
+    options?: UploadSessions.CreateOptions
+  ) => Effect.Effect<Models.UploadSession, Errors.CreateError>
+  /** Closes a session, which starts the ingestion of its files. */
+  readonly close: (options: UploadSessions.SessionOptions) => Effect.Effect<void, Errors.CloseError>
+  /** Reads a session's state. */
+  readonly getStatus: (
+    options: UploadSessions.SessionOptions
+  ) => Effect.Effect<Models.SessionDetail, Errors.GetStatusError>
+  /** Reads one page of a session's files. */
+  readonly getFiles: (
+    options: UploadSessions.GetFilesOptions
+  ) => Effect.Effect<Models.Page<Models.SessionFile>, Errors.GetFilesError>
+  /** Reads one page of the workspace's sessions. */
+  readonly list: (
+    options?: UploadSessions.ListOptions
+  ) => Effect.Effect<Models.Page<Models.Session>, Errors.ListError>
+  /** Every file of a session, page by page, lazily. */
+  readonly streamFiles: (
+    options: UploadSessions.StreamFilesOptions
+  ) => Stream.Stream<Models.SessionFile, Errors.GetFilesError>
+  /** Every session of the workspace, page by page, lazily. */
+  readonly streamList: (
+    options?: UploadSessions.StreamListOptions
+  ) => Stream.Stream<Models.Session, Errors.ListError>
 }
 
 /**
  * The service tag.
  *
  * @since 0.1.0
+ * @category tags
  */
 export class DeepsetClient extends Context.Tag("@effect-deepset/sdk/DeepsetClient")<DeepsetClient, Service>() {}
 
@@ -127,9 +142,10 @@ const isLoopback = (hostname: string): boolean =>
   hostname === "[::ffff:7f00:1]"
 
 /**
- * Normalises a base URL to `<origin>[/<path>]/api/v1` and refuses one that would leak the API key.
+ * Normalizes a base URL to `<origin>[/<path>]/api/v1` and refuses one that would leak the API key.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const normalizeBaseUrl = (
   input: string | URL,
@@ -161,40 +177,17 @@ export const normalizeBaseUrl = (
   return Effect.succeed(url.origin + (path.endsWith("/api/v1") ? path : `${path}/api/v1`))
 }
 
-/**
- * A request to the API: the base URL, the client's headers and, unless tracing or its propagation is
- * off, the trace context of the current span, in one copy of the request.
- */
-const apiRequest = (
-  fiber: Fiber.RuntimeFiber<unknown, unknown>,
-  request: HttpClientRequest.HttpClientRequest,
-  baseUrl: string,
-  headers: Readonly<Record<string, string>>
-): HttpClientRequest.HttpClientRequest => {
-  const prefixed = HttpClientRequest.prependUrl(request, baseUrl)
-  if (!fiber.getFiberRef(FiberRef.currentTracerEnabled) || !fiber.getFiberRef(HttpClient.currentTracerPropagation)) {
-    return HttpClientRequest.setHeaders(prefixed, headers)
-  }
-  const span = Context.getOption(fiber.currentContext, Tracer.ParentSpan)
-  return HttpClientRequest.setHeaders(
-    prefixed,
-    Option.isSome(span) && span.value._tag === "Span"
-      ? { ...headers, ...HttpTraceContext.toHeaders(span.value) }
-      : headers
-  )
-}
-
 const authorization = (apiKey: string): string => /^bearer\s/i.test(apiKey) ? apiKey : `Bearer ${apiKey}`
 
 /**
- * Builds the service from options, on top of the `HttpClient` in context. The scope bounds the
- * client's one background fiber, which enforces the per-attempt timeouts.
+ * Builds the service from options, on top of the `HttpClient` in context.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make = (
   options: Options
-): Effect.Effect<Service, ConfigurationError, HttpClient.HttpClient | Scope.Scope> =>
+): Effect.Effect<Service, ConfigurationError, HttpClient.HttpClient> =>
   Effect.gen(function*() {
     const apiKey = Redacted.value(options.apiKey).trim()
     if (apiKey === "" || /^bearer\s*$/i.test(apiKey)) {
@@ -203,11 +196,11 @@ export const make = (
     if (/[\r\n]/.test(apiKey)) {
       return yield* new ConfigurationError({ option: "apiKey", description: "contains a line break" })
     }
-    const baseUrl = yield* normalizeBaseUrl(options.baseUrl ?? DEFAULT_BASE_URL, options)
+    const baseUrl = yield* normalizeBaseUrl(options.baseUrl ?? defaultBaseUrl, options)
     if (options.workspace !== undefined && options.workspace.trim() === "") {
       return yield* new ConfigurationError({ option: "workspace", description: "is empty" })
     }
-    const timeout = Duration.decode(options.timeout ?? DEFAULT_TIMEOUT)
+    const timeout = Duration.decode(options.timeout ?? defaultTimeout)
     if (Duration.lessThanOrEqualTo(timeout, Duration.zero)) {
       return yield* new ConfigurationError({ option: "timeout", description: "must be positive" })
     }
@@ -216,34 +209,30 @@ export const make = (
     const headers = {
       authorization: authorization(apiKey),
       accept: "application/json",
-      "user-agent": options.userAgent ?? DEFAULT_USER_AGENT
+      "user-agent": options.userAgent ?? defaultUserAgent
     }
     const outer = yield* HttpClient.HttpClient
     const http = outer.pipe(
-      // One mapping per request, before any other (test clients prepend too): the base URL, the headers
-      // and the trace context. The API client makes no `http.client` span of its own: each operation's
-      // span carries the HTTP attributes, and the request propagates that span.
-      HttpClient.mapRequestInputEffect((request) =>
-        Effect.withFiberRuntime((fiber) => Effect.succeed(apiRequest(fiber, request, baseUrl, headers)))
+      // Before any other mapping (a test client may prepend its own): the base URL and the headers. The
+      // platform's `http.client` span of each attempt propagates the trace context.
+      HttpClient.mapRequestInput((request) =>
+        HttpClientRequest.setHeaders(HttpClientRequest.prependUrl(request, baseUrl), headers)
       ),
-      HttpClient.withTracerDisabledWhen(constTrue),
       options.transformClient ?? identity
     )
     const bareKey = apiKey.replace(/^bearer\s+/i, "")
-    const service = DeepsetClient.of({
+    // A key of a few characters would match ordinary text; such a key is not a secret worth hiding.
+    const redact = bareKey.length < 8 ? identity<string> : (text: string) => text.replaceAll(bareKey, "[REDACTED]")
+    const service = Operations.make({
       http,
-      transfer: HttpClient.withTracerPropagation(outer, false),
       baseUrl,
       workspace: Option.fromNullable(options.workspace),
       retry: options.retry === false ? Option.none() : Option.some(options.retry ?? Retry.defaultPolicy),
-      timeout: Duration.isFinite(timeout) ? Option.some(timeout) : Option.none(),
-      // A key of a few characters would match ordinary text; such a key is not a secret worth hiding.
-      redact: bareKey.length < 8 ? identity : (text) => text.replaceAll(bareKey, "[REDACTED]")
+      timeout: Duration.isFinite(timeout) ? timeout : undefined,
+      redact
     })
-    if (Duration.isFinite(timeout)) {
-      Execute.register(service, { scoped: HttpClient.withScope(http), deadlines: yield* Deadlines.make(timeout) })
-    }
-    return service
+    // Uploads post to S3 with the client given from outside: no base URL, no key, no trace context.
+    return Transfer.attach(service, { client: HttpClient.withTracerPropagation(outer, false), redact })
   })
 
 /**
@@ -264,36 +253,63 @@ export const make = (
  * ```
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layer = (options: Options): Layer.Layer<DeepsetClient, ConfigurationError, HttpClient.HttpClient> =>
-  Layer.scoped(DeepsetClient, make(options))
+  Layer.effect(DeepsetClient, make(options))
 
 /**
- * The settings {@link layerConfig} reads: `DEEPSET_API_KEY` (required, redacted), `DEEPSET_API_URL`
- * (default {@link DEFAULT_BASE_URL}) and `DEEPSET_WORKSPACE` (optional; empty means unset).
+ * The options of {@link layerConfig}: each field a `Config` to read, or its value.
  *
  * @since 0.1.0
+ * @category models
  */
-export const config: Config.Config<Pick<Options, "apiKey" | "baseUrl" | "workspace">> = Config.all({
+export type ConfigOptions = { readonly [K in keyof Options]?: Options[K] | Config.Config<Options[K]> | undefined }
+
+const fromEnvironment = {
   apiKey: Config.redacted("DEEPSET_API_KEY"),
-  baseUrl: Config.withDefault(Config.string("DEEPSET_API_URL"), DEFAULT_BASE_URL),
-  workspace: Config.map(
-    Config.option(Config.string("DEEPSET_WORKSPACE")),
-    Option.getOrUndefined
+  baseUrl: Config.withDefault(Config.string("DEEPSET_API_URL"), defaultBaseUrl),
+  // An empty DEEPSET_WORKSPACE means unset.
+  workspace: Config.string("DEEPSET_WORKSPACE").pipe(
+    Config.option,
+    Config.map((workspace) => Option.getOrUndefined(Option.filter(workspace, (name) => name.trim() !== "")))
   )
-}).pipe(
-  Config.map(({ workspace, ...rest }) =>
-    workspace === undefined || workspace.trim() === "" ? rest : { ...rest, workspace }
-  )
-)
+}
+
+const asConfigs = (options: ConfigOptions): Record<string, Config.Config<unknown>> => {
+  const configs: Record<string, Config.Config<unknown>> = {}
+  for (const [key, value] of Object.entries(options)) {
+    if (value !== undefined) configs[key] = Config.isConfig(value) ? value : Config.succeed(value)
+  }
+  return configs
+}
 
 /**
- * The client as a layer configured from the environment (see {@link config}); the other options are
- * given in code.
+ * The client as a layer whose options are read from `Config`s, one per field (a plain value is taken as
+ * it is). Unless given, the key
+ * is `DEEPSET_API_KEY` (required, redacted), the base URL `DEEPSET_API_URL` (default
+ * {@link defaultBaseUrl}) and the workspace `DEEPSET_WORKSPACE` (optional; empty means unset).
+ *
+ * @example
+ * ```ts
+ * import { DeepsetClient } from "@effect-deepset/sdk"
+ * import { NodeHttpClient } from "@effect/platform-node"
+ * import * as Config from "effect/Config"
+ * import * as Layer from "effect/Layer"
+ *
+ * const Deepset = DeepsetClient.layerConfig({
+ *   workspace: Config.string("MY_WORKSPACE"),
+ *   timeout: Config.succeed("10 seconds")
+ * }).pipe(Layer.provide(NodeHttpClient.layerUndici))
+ * ```
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layerConfig = (
-  options: Omit<Options, "apiKey" | "baseUrl" | "workspace"> = {}
+  options: ConfigOptions = {}
 ): Layer.Layer<DeepsetClient, ConfigError.ConfigError | ConfigurationError, HttpClient.HttpClient> =>
-  Layer.scoped(DeepsetClient, Effect.flatMap(config, (settings) => make({ ...options, ...settings })))
+  Layer.effect(
+    DeepsetClient,
+    Effect.flatMap(Config.all({ ...fromEnvironment, ...asConfigs(options) }), (settings) => make(settings as Options))
+  )

@@ -9,6 +9,7 @@
  * @since 0.1.0
  */
 import * as Duration from "effect/Duration"
+import { dual } from "effect/Function"
 import * as Option from "effect/Option"
 import type * as Predicate from "effect/Predicate"
 import * as Schedule from "effect/Schedule"
@@ -17,9 +18,10 @@ import type * as Errors from "./Errors.js"
 /**
  * A retry policy for API calls: any `Schedule` fed with the failures of the attempts. Whatever the
  * policy, the SDK only lets it retry failures that are safe to repeat (see {@link isTransient} and
- * {@link isProvablyUnprocessed}) and stretches its waits to honour `Retry-After`.
+ * {@link isProvablyUnprocessed}) and stretches its waits to honor `Retry-After`.
  *
  * @since 0.1.0
+ * @category models
  */
 export type Policy = Schedule.Schedule<unknown, Errors.ApiError>
 
@@ -27,6 +29,7 @@ export type Policy = Schedule.Schedule<unknown, Errors.ApiError>
  * The shape of a backoff policy built by {@link make}.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Options<E> {
   /** How many times to retry after the first attempt. Default 4. */
@@ -49,6 +52,7 @@ export interface Options<E> {
  * The defaults of {@link make}.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const defaults = {
   maxRetries: 4,
@@ -62,8 +66,17 @@ export const defaults = {
  * Stretches every wait of `self` to at least the `Retry-After` its input carries.
  *
  * @since 0.1.0
+ * @category combinators
  */
-export const honourRetryAfter = <Out, E, R>(
+export const honorRetryAfter: {
+  <E>(
+    retryAfter: (error: E) => Option.Option<Duration.Duration>
+  ): <Out, R>(self: Schedule.Schedule<Out, E, R>) => Schedule.Schedule<Out, E, R>
+  <Out, E, R>(
+    self: Schedule.Schedule<Out, E, R>,
+    retryAfter: (error: E) => Option.Option<Duration.Duration>
+  ): Schedule.Schedule<Out, E, R>
+} = dual(2, <Out, E, R>(
   self: Schedule.Schedule<Out, E, R>,
   retryAfter: (error: E) => Option.Option<Duration.Duration>
 ): Schedule.Schedule<Out, E, R> =>
@@ -75,7 +88,7 @@ export const honourRetryAfter = <Out, E, R>(
       })
     ),
     Schedule.map(([out]) => out)
-  )
+  ))
 
 /**
  * Builds a backoff policy: exponential waits with jitter (each wait is drawn between half and all of
@@ -93,6 +106,7 @@ export const honourRetryAfter = <Out, E, R>(
  * ```
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make = <E>(options: Options<E>): Schedule.Schedule<Duration.Duration, E> => {
   const cap = Duration.decode(options.cap ?? defaults.cap)
@@ -108,7 +122,7 @@ export const make = <E>(options: Options<E>): Schedule.Schedule<Duration.Duratio
     Schedule.intersect(Schedule.recurs(options.maxRetries ?? defaults.maxRetries)),
     Schedule.whileInput(worthRetrying)
   )
-  return Schedule.delays(honourRetryAfter(backoff, retryAfter)).pipe(
+  return Schedule.delays(honorRetryAfter(backoff, retryAfter)).pipe(
     Schedule.intersect(Schedule.elapsed),
     Schedule.whileOutput(([delay, elapsed]) => Duration.lessThanOrEqualTo(Duration.sum(elapsed, delay), maxElapsed)),
     Schedule.map(([delay]) => delay)
@@ -119,6 +133,7 @@ export const make = <E>(options: Options<E>): Schedule.Schedule<Duration.Duratio
  * The `Retry-After` a failure carries (429 and 5xx answers), if any.
  *
  * @since 0.1.0
+ * @category getters
  */
 export const retryAfter = (error: Errors.ApiError): Option.Option<Duration.Duration> => {
   switch (error._tag) {
@@ -137,6 +152,7 @@ const TRANSIENT_SERVER_STATUSES: ReadonlySet<number> = new Set([500, 502, 503, 5
  * Everything else (404, 422, 401, …) would fail the same way again.
  *
  * @since 0.1.0
+ * @category predicates
  */
 export const isTransient = (error: Errors.ApiError): boolean => {
   switch (error._tag) {
@@ -162,6 +178,7 @@ export const isTransient = (error: Errors.ApiError): boolean => {
  * open a second one that nobody closes.
  *
  * @since 0.1.0
+ * @category predicates
  */
 export const isProvablyUnprocessed = (error: Errors.ApiError): boolean => {
   switch (error._tag) {
@@ -192,6 +209,7 @@ export const isProvablyUnprocessed = (error: Errors.ApiError): boolean => {
  * ```
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const policy = (
   options: Omit<Options<Errors.ApiError>, "isTransient" | "retryAfter"> = {}
@@ -201,16 +219,22 @@ export const policy = (
  * The policy a `DeepsetClient` uses unless told otherwise.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const defaultPolicy: Schedule.Schedule<Duration.Duration, Errors.ApiError> = policy()
 
 /**
- * Restricts any policy to the failures `retryable` admits and makes it honour `Retry-After`; the SDK
+ * Restricts any policy to the failures `retryable` admits and makes it honor `Retry-After`; the SDK
  * applies this to every policy, its own or the caller's.
  *
  * @since 0.1.0
+ * @category combinators
  */
-export const guard = (
-  self: Policy,
-  retryable: Predicate.Predicate<Errors.ApiError>
-): Schedule.Schedule<unknown, Errors.ApiError> => honourRetryAfter(Schedule.whileInput(self, retryable), retryAfter)
+export const guard: {
+  (retryable: Predicate.Predicate<Errors.ApiError>): (self: Policy) => Schedule.Schedule<unknown, Errors.ApiError>
+  (self: Policy, retryable: Predicate.Predicate<Errors.ApiError>): Schedule.Schedule<unknown, Errors.ApiError>
+} = dual(
+  2,
+  (self: Policy, retryable: Predicate.Predicate<Errors.ApiError>): Schedule.Schedule<unknown, Errors.ApiError> =>
+    honorRetryAfter(Schedule.whileInput(self, retryable), retryAfter)
+)

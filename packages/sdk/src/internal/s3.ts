@@ -1,22 +1,21 @@
 /**
  * One object sent to S3 through a presigned POST: a body built afresh on every attempt, a per-attempt
- * timeout, S3's XML errors made typed, and retries only for what is worth repeating.
+ * timeout by body size, S3's XML errors made typed, and retries only for what is worth repeating, through
+ * the same attempt pipeline as API calls (`attempt.ts`).
  *
  * @internal
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
-import * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientError from "@effect/platform/HttpClientError"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
-import type * as Scope from "effect/Scope"
 import * as Errors from "../Errors.js"
 import * as Retry from "../Retry.js"
 import { type S3AttemptError, S3Error } from "../UploadErrors.js"
-import * as Deadlines from "./deadlines.js"
+import * as Attempt from "./attempt.js"
 import * as Multipart from "./multipart.js"
 import * as Responses from "./responses.js"
 import * as S3Xml from "./s3Xml.js"
@@ -57,7 +56,7 @@ const ERROR_BODY_BYTES = 8 * 1024
 
 /** The presigned POST of one session, with its form encoded once. */
 export interface Target {
-  readonly client: HttpClient.HttpClient.With<HttpClientError.HttpClientError, Scope.Scope>
+  readonly client: HttpClient.HttpClient
   readonly url: string
   readonly request: HttpClientRequest.HttpClientRequest
   readonly form: Multipart.Form
@@ -65,8 +64,6 @@ export interface Target {
   readonly retry: Schedule.Schedule<unknown, AttemptError> | undefined
   readonly timeout: (size: number) => Duration.Duration
   readonly redact: Responses.Redact
-  /** Aborts the attempts that outlive their timeout. */
-  readonly deadlines: Deadlines.Deadlines
 }
 
 /** What a target is made of. */
@@ -79,20 +76,12 @@ export interface TargetOptions {
   readonly redact: Responses.Redact
 }
 
-/**
- * Makes a target from a session's presigned POST, for as long as the scope lasts.
- *
- * Timeouts: one `Deadlines` watcher per target aborts the attempts past their deadline (each attempt
- * brings its own timeout, by body size); a timer and a racing fiber per request, which `Effect.timeout`
- * costs, would weigh more than the upload of a small file.
- * Per-request spans are off for the same reason: the run, the session and every API call have theirs.
- */
-export const make = (options: TargetOptions): Effect.Effect<Target, never, Scope.Scope> =>
-  Effect.gen(function*() {
+/** Makes a target from a session's presigned POST. */
+export const make = (options: TargetOptions): Effect.Effect<Target> =>
+  Effect.sync(() => {
     const fixed = options.timeout === undefined ? undefined : Duration.decode(options.timeout)
-    const deadlines = yield* Deadlines.make(fixed ?? defaultTimeout(0))
     return {
-      client: HttpClient.withScope(HttpClient.withTracerDisabledWhen(options.client, () => true)),
+      client: options.client,
       url: options.url,
       request: HttpClientRequest.post(options.url),
       form: Multipart.make(options.fields),
@@ -100,8 +89,7 @@ export const make = (options: TargetOptions): Effect.Effect<Target, never, Scope
         ? undefined
         : Schedule.whileInput(options.retry ?? defaultRetry, isTransient),
       timeout: fixed === undefined ? defaultTimeout : () => fixed,
-      redact: options.redact,
-      deadlines
+      redact: options.redact
     }
   })
 
@@ -115,7 +103,7 @@ const exchange = (
   target: Target,
   name: string,
   body: Source.AttemptBody
-): Effect.Effect<number, AttemptError, Scope.Scope> =>
+): Effect.Effect<number, AttemptError> =>
   target.client.execute(HttpClientRequest.setBody(target.request, body.body)).pipe(
     Effect.catchTags({
       RequestError: (error) => Effect.fail(body.failure() ?? Responses.transport(error, target.redact)),
@@ -129,50 +117,27 @@ const exchange = (
     )
   )
 
-/**
- * One attempt, within its deadline: the request runs in a scope of its own, which the watcher closes at
- * the deadline (that aborts it, the `withScope` client ties the two). The deadline covers the whole
- * exchange, the answer's body included, but not reading a small file.
- */
-const exchangeWithin = (
-  target: Target,
-  name: string,
-  body: Source.AttemptBody
-): Effect.Effect<number, AttemptError> =>
-  target.deadlines.run(
-    exchange(target, name, body),
-    (timeout) => new Errors.TimeoutError({ method: "POST", url: target.url, timeout }),
-    target.timeout(body.size)
-  )
-
 const attempt = (
   target: Target,
   envelope: Multipart.Envelope,
   name: string,
   content: Source.Content
 ): Effect.Effect<number, AttemptError, FileSystem.FileSystem> =>
-  Source.withBody(envelope, name, content, (body) => exchangeWithin(target, name, body))
+  Source.withBody(envelope, name, content, (body) =>
+    // The timeout covers the whole exchange, the answer's body included, but not reading a small file.
+    Attempt.within(
+      exchange(target, name, body),
+      target.timeout(body.size),
+      (timeout) => new Errors.TimeoutError({ method: "POST", url: target.url, timeout })
+    ))
 
 /**
  * Sends one object; succeeds with the number of content bytes sent. Every attempt opens the source again,
- * so a retried file is never sent with an empty or half-read body. The retry schedule's driver is only
- * made after a first failure: most files never need it.
+ * so a retried file is never sent with an empty or half-read body.
  */
 export const send = (
   target: Target,
   name: string,
   content: Source.Content
-): Effect.Effect<number, AttemptError, FileSystem.FileSystem> => {
-  const once = attempt(target, Multipart.envelope(target.form, name), name, content)
-  const schedule = target.retry
-  if (schedule === undefined) return once
-  return Effect.catchAll(once, (first) =>
-    Effect.flatMap(Schedule.driver(schedule), (driver) => {
-      const again = (error: AttemptError): Effect.Effect<number, AttemptError, FileSystem.FileSystem> =>
-        Effect.matchEffect(driver.next(error), {
-          onFailure: () => Effect.fail(error),
-          onSuccess: () => Effect.catchAll(once, again)
-        })
-      return again(first)
-    }))
-}
+): Effect.Effect<number, AttemptError, FileSystem.FileSystem> =>
+  Attempt.retrying(attempt(target, Multipart.envelope(target.form, name), name, content), target.retry)

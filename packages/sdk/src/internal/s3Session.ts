@@ -19,6 +19,7 @@ import { IngestionTimeoutError, SessionClosedError, SessionExpiredError, Session
 import * as UploadSessions from "../UploadSessions.js"
 import * as FileName from "./fileName.js"
 import * as S3 from "./s3.js"
+import * as Transfer from "./transfer.js"
 import type * as Source from "./source.js"
 
 /** The files one session accepts (API.md). */
@@ -103,13 +104,14 @@ export const open = (
         return UploadSessions.close({ workspaceName, sessionId })
       }))
     )
+    const transfer = yield* Transfer.of(client)
     const target = yield* S3.make({
-      client: client.transfer,
+      client: transfer.client,
       url: session.awsPrefixedRequestConfig.url,
       fields: session.awsPrefixedRequestConfig.fields,
       retry: options.s3Retry,
       timeout: options.s3Timeout,
-      redact: client.redact
+      redact: transfer.redact
     })
     let reserved = 0
     let uploaded = 0

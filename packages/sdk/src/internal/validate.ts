@@ -1,6 +1,5 @@
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
-import type { Service } from "../DeepsetClient.js"
 import { InvalidInputError } from "../Errors.js"
 
 // The checks are pure: an operation runs them all and fails once, with the first problem, instead of
@@ -25,15 +24,15 @@ export const pathSegment = (
   return Either.right(value)
 }
 
-/** @internal */
+/** The call's workspace, or the client's default one. @internal */
 export const workspace = (
   operation: string,
-  client: Service,
+  fallback: Option.Option<string>,
   workspaceName: string | undefined
 ): Either.Either<string, InvalidInputError> =>
-  workspaceName === undefined && Option.isNone(client.workspace)
+  workspaceName === undefined && Option.isNone(fallback)
     ? invalid(operation, "workspaceName", "is required: pass workspaceName or configure a default workspace")
-    : pathSegment(operation, "workspaceName", workspaceName ?? Option.getOrUndefined(client.workspace))
+    : pathSegment(operation, "workspaceName", workspaceName ?? Option.getOrUndefined(fallback))
 
 /** @internal */
 export const positiveInt = <N extends number | undefined>(
