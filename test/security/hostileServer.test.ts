@@ -46,10 +46,10 @@ const success = <A, E>(exit: Exit.Exit<A, E>): A => {
 
 /** What an error keeps of a body: at most the excerpt size, and a mark where it was cut. */
 const assertCapped = (body: string, message: string) => {
-  assert.isAtMost(body.length, Errors.BODY_EXCERPT_BYTES + 1, "the excerpt is capped")
-  assert.isAtLeast(body.length, Errors.BODY_EXCERPT_BYTES, "the excerpt holds the start of the body")
+  assert.isAtMost(body.length, Errors.bodyExcerptBytes + 1, "the excerpt is capped")
+  assert.isAtLeast(body.length, Errors.bodyExcerptBytes, "the excerpt holds the start of the body")
   assert.isTrue(body.startsWith("xxxx") && body.endsWith("…"), "a cut excerpt says so")
-  assert.isBelow(message.length, 4 * Errors.BODY_EXCERPT_BYTES, "the message stays short")
+  assert.isBelow(message.length, 4 * Errors.bodyExcerptBytes, "the message stays short")
 }
 
 for (const transport of transports) {
@@ -97,8 +97,8 @@ for (const transport of transports) {
           for (const call of [UploadSessions.list(), UploadSessions.list()]) {
             const error = typedFailure(yield* run(call))
             assert.instanceOf(error, Errors.DecodeError)
-            assert.isAtMost(error.body.length, Errors.BODY_EXCERPT_BYTES + 1)
-            assert.isAtMost(error.description.length, Errors.BODY_EXCERPT_BYTES + 1)
+            assert.isAtMost(error.body.length, Errors.bodyExcerptBytes + 1)
+            assert.isAtMost(error.description.length, Errors.bodyExcerptBytes + 1)
           }
           assert.instanceOf(
             typedFailure(yield* run(UploadSessions.getStatus({ sessionId: "s" }))),
@@ -109,7 +109,7 @@ for (const transport of transports) {
           assert.instanceOf(invalid, Errors.ValidationError)
           if (invalid instanceof Errors.ValidationError) {
             assert.deepStrictEqual(invalid.details, [])
-            assert.isAtMost(invalid.body.length, Errors.BODY_EXCERPT_BYTES + 1)
+            assert.isAtMost(invalid.body.length, Errors.bodyExcerptBytes + 1)
           }
         }))
 

@@ -14,8 +14,9 @@ import { ValidationDetail } from "./Models.js"
  * The most bytes of a response body an error keeps (and the SDK reads) when a request fails.
  *
  * @since 0.1.0
+ * @category constants
  */
-export const BODY_EXCERPT_BYTES = 1024
+export const bodyExcerptBytes = 1024
 
 const request = {
   /** The HTTP method of the failed request. */
@@ -24,7 +25,7 @@ const request = {
   url: Schema.String
 }
 
-/** At most {@link BODY_EXCERPT_BYTES} of what the server answered, as text. */
+/** At most {@link bodyExcerptBytes} of what the server answered, as text. */
 const body = Schema.String
 
 const OptionalDuration = Schema.OptionFromSelf(Schema.DurationFromSelf)
@@ -48,6 +49,7 @@ const retryAfterSuffix = (retryAfter: Option.Option<Duration.Duration>): string 
  * 404: the workspace or session does not exist.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class NotFoundError extends Schema.TaggedError<NotFoundError>("@effect-deepset/sdk/NotFoundError")(
   "NotFoundError",
@@ -62,6 +64,7 @@ export class NotFoundError extends Schema.TaggedError<NotFoundError>("@effect-de
  * 422: the API rejected the request's parameters; `details` holds what it said, field by field.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class ValidationError extends Schema.TaggedError<ValidationError>("@effect-deepset/sdk/ValidationError")(
   "ValidationError",
@@ -80,6 +83,7 @@ export class ValidationError extends Schema.TaggedError<ValidationError>("@effec
  * 415: the API did not accept the request body's media type.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class UnsupportedMediaTypeError
   extends Schema.TaggedError<UnsupportedMediaTypeError>("@effect-deepset/sdk/UnsupportedMediaTypeError")(
@@ -96,6 +100,7 @@ export class UnsupportedMediaTypeError
  * 401 or 403: the API key is missing, wrong, expired, or lacks access to the workspace.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class AuthenticationError
   extends Schema.TaggedError<AuthenticationError>("@effect-deepset/sdk/AuthenticationError")(
@@ -113,6 +118,7 @@ export class AuthenticationError
  * 429: too many requests. `retryAfter` is the server's `Retry-After`, parsed (seconds or HTTP date).
  *
  * @since 0.1.0
+ * @category errors
  */
 export class RateLimitedError extends Schema.TaggedError<RateLimitedError>("@effect-deepset/sdk/RateLimitedError")(
   "RateLimitedError",
@@ -129,6 +135,7 @@ export class RateLimitedError extends Schema.TaggedError<RateLimitedError>("@eff
  * 5xx: the API failed. `retryAfter` is set when the server said when to come back (typically 503).
  *
  * @since 0.1.0
+ * @category errors
  */
 export class ServerError extends Schema.TaggedError<ServerError>("@effect-deepset/sdk/ServerError")(
   "ServerError",
@@ -145,6 +152,7 @@ export class ServerError extends Schema.TaggedError<ServerError>("@effect-deepse
  * Any other status the operation does not expect (for example 400, 408 or a redirect).
  *
  * @since 0.1.0
+ * @category errors
  */
 export class UnexpectedStatusError
   extends Schema.TaggedError<UnexpectedStatusError>("@effect-deepset/sdk/UnexpectedStatusError")(
@@ -162,6 +170,7 @@ export class UnexpectedStatusError
  * `code` is the system error code when there is one (`ECONNREFUSED`, `ECONNRESET`, …).
  *
  * @since 0.1.0
+ * @category errors
  */
 export class TransportError extends Schema.TaggedError<TransportError>("@effect-deepset/sdk/TransportError")(
   "TransportError",
@@ -191,6 +200,7 @@ export class TransportError extends Schema.TaggedError<TransportError>("@effect-
  * One attempt took longer than the client's per-attempt `timeout` (response and body included).
  *
  * @since 0.1.0
+ * @category errors
  */
 export class TimeoutError extends Schema.TaggedError<TimeoutError>("@effect-deepset/sdk/TimeoutError")(
   "TimeoutError",
@@ -206,6 +216,7 @@ export class TimeoutError extends Schema.TaggedError<TimeoutError>("@effect-deep
  * `body` is a bounded excerpt of what arrived.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class DecodeError extends Schema.TaggedError<DecodeError>("@effect-deepset/sdk/DecodeError")(
   "DecodeError",
@@ -221,6 +232,7 @@ export class DecodeError extends Schema.TaggedError<DecodeError>("@effect-deepse
  * given and none configured.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class InvalidInputError extends Schema.TaggedError<InvalidInputError>("@effect-deepset/sdk/InvalidInputError")(
   "InvalidInputError",
@@ -236,6 +248,7 @@ export class InvalidInputError extends Schema.TaggedError<InvalidInputError>("@e
  * when the `DeepsetClient` layer is built.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class ConfigurationError
   extends Schema.TaggedError<ConfigurationError>("@effect-deepset/sdk/ConfigurationError")(
@@ -252,6 +265,7 @@ export class ConfigurationError
  * Every failure of a request that was attempted: what a retry policy sees as its input.
  *
  * @since 0.1.0
+ * @category models
  */
 export type ApiError =
   | NotFoundError
@@ -269,6 +283,7 @@ export type ApiError =
  * Failures every operation can meet, whatever it does.
  *
  * @since 0.1.0
+ * @category models
  */
 export type CommonError =
   | AuthenticationError
@@ -283,6 +298,7 @@ export type CommonError =
  * Failures of `UploadSessions.create` (404: the workspace does not exist).
  *
  * @since 0.1.0
+ * @category models
  */
 export type CreateError = CommonError | NotFoundError | UnsupportedMediaTypeError | ValidationError | DecodeError
 
@@ -290,6 +306,7 @@ export type CreateError = CommonError | NotFoundError | UnsupportedMediaTypeErro
  * Failures of `UploadSessions.close` (no body is decoded, so no `DecodeError`).
  *
  * @since 0.1.0
+ * @category models
  */
 export type CloseError = CommonError | NotFoundError | ValidationError
 
@@ -297,6 +314,7 @@ export type CloseError = CommonError | NotFoundError | ValidationError
  * Failures of `UploadSessions.getStatus`.
  *
  * @since 0.1.0
+ * @category models
  */
 export type GetStatusError = CommonError | NotFoundError | ValidationError | DecodeError
 
@@ -304,6 +322,7 @@ export type GetStatusError = CommonError | NotFoundError | ValidationError | Dec
  * Failures of `UploadSessions.getFiles` and `UploadSessions.streamFiles`.
  *
  * @since 0.1.0
+ * @category models
  */
 export type GetFilesError = CommonError | NotFoundError | ValidationError | DecodeError
 
@@ -311,5 +330,6 @@ export type GetFilesError = CommonError | NotFoundError | ValidationError | Deco
  * Failures of `UploadSessions.list` and `UploadSessions.streamList` (404: the workspace does not exist).
  *
  * @since 0.1.0
+ * @category models
  */
 export type ListError = CommonError | NotFoundError | ValidationError | DecodeError

@@ -4,7 +4,7 @@
  *
  * Two rules shape every model here:
  * - enums are open: a value this SDK does not know yet (a new ingestion reason, a new status) is kept
- *   as an {@link Unrecognised} string instead of failing the whole page;
+ *   as an {@link Unrecognized} string instead of failing the whole page;
  * - date-times are decoded into `DateTime.Utc`, and a date-time without a zone designator is UTC.
  *
  * @since 0.1.0
@@ -21,13 +21,14 @@ import { parseIsoUtc } from "./internal/dateTime.js"
  * can be logged or compared, but it is branded so that it never mixes with the known literals.
  *
  * @since 0.1.0
+ * @category models
  */
-export type Unrecognised<Name extends string> = string & Brand.Brand<`@effect-deepset/sdk/Unrecognised${Name}`>
+export type Unrecognized<Name extends string> = string & Brand.Brand<`@effect-deepset/sdk/Unrecognized${Name}`>
 
 /**
  * The schema of an open enum and of its known values. Every string decodes (no `Union`: a page of
  * files decodes its two enums per item, so a plain string check plus a guard is what it costs), the
- * known values as their literals and anything else as an {@link Unrecognised} string; the wire form is
+ * known values as their literals and anything else as an {@link Unrecognized} string; the wire form is
  * the string itself.
  */
 const openEnum = <const Name extends string, const Literals extends readonly [string, ...Array<string>]>(
@@ -37,7 +38,7 @@ const openEnum = <const Name extends string, const Literals extends readonly [st
   const known = Schema.Literal(...literals)
   const open = Schema.String.pipe(
     // Always true: the guard only tells the type system that an unknown value is branded.
-    Schema.filter((_value): _value is Literals[number] | Unrecognised<Name> => true)
+    Schema.filter((_value): _value is Literals[number] | Unrecognized<Name> => true)
   ).annotations({
     identifier: name,
     arbitrary: () => (fc) => fc.oneof(fc.constantFrom(...literals), fc.string())
@@ -60,23 +61,27 @@ const SessionStatuses = openEnum("SessionStatus", ["OPEN", "CLOSED", "EXPIRED"])
  * How a session treats a file whose name already exists in the workspace.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const KnownWriteMode = WriteModes.known
 
 /**
  * @since 0.1.0
+ * @category models
  */
 export type KnownWriteMode = typeof KnownWriteMode.Type
 
 /**
- * The write mode as it comes back from the API: one of {@link KnownWriteMode} or an unrecognised value.
+ * The write mode as it comes back from the API: one of {@link KnownWriteMode} or an unrecognized value.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const WriteMode = WriteModes.open
 
 /**
  * @since 0.1.0
+ * @category models
  */
 export type WriteMode = typeof WriteMode.Type
 
@@ -84,11 +89,13 @@ export type WriteMode = typeof WriteMode.Type
  * Ingestion states of a file in a session; also the filter of `UploadSessions.getFiles`.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const KnownIngestionStatus = IngestionStatuses.known
 
 /**
  * @since 0.1.0
+ * @category models
  */
 export type KnownIngestionStatus = typeof KnownIngestionStatus.Type
 
@@ -96,11 +103,13 @@ export type KnownIngestionStatus = typeof KnownIngestionStatus.Type
  * The ingestion state as it comes back from the API (open enum).
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const IngestionStatus = IngestionStatuses.open
 
 /**
  * @since 0.1.0
+ * @category models
  */
 export type IngestionStatus = typeof IngestionStatus.Type
 
@@ -108,11 +117,13 @@ export type IngestionStatus = typeof IngestionStatus.Type
  * Why a file failed to ingest (known values).
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const KnownIngestionStatusReason = IngestionStatusReasons.known
 
 /**
  * @since 0.1.0
+ * @category models
  */
 export type KnownIngestionStatusReason = typeof KnownIngestionStatusReason.Type
 
@@ -120,11 +131,13 @@ export type KnownIngestionStatusReason = typeof KnownIngestionStatusReason.Type
  * Why a file failed to ingest, as it comes back from the API (open enum).
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const IngestionStatusReason = IngestionStatusReasons.open
 
 /**
  * @since 0.1.0
+ * @category models
  */
 export type IngestionStatusReason = typeof IngestionStatusReason.Type
 
@@ -132,11 +145,13 @@ export type IngestionStatusReason = typeof IngestionStatusReason.Type
  * Session states (known values).
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const KnownSessionStatus = SessionStatuses.known
 
 /**
  * @since 0.1.0
+ * @category models
  */
 export type KnownSessionStatus = typeof KnownSessionStatus.Type
 
@@ -144,11 +159,13 @@ export type KnownSessionStatus = typeof KnownSessionStatus.Type
  * A session's state as it comes back from the API (open enum; only some deployments send it).
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const SessionStatus = SessionStatuses.open
 
 /**
  * @since 0.1.0
+ * @category models
  */
 export type SessionStatus = typeof SessionStatus.Type
 
@@ -157,6 +174,7 @@ export type SessionStatus = typeof SessionStatus.Type
  * (`2024-01-01T00:00:00`) is read as UTC, never as the machine's local time.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const IsoDateTimeUtc: Schema.Schema<DateTime.Utc, string> = Schema.transformOrFail(
   Schema.String,
@@ -175,7 +193,7 @@ export const IsoDateTimeUtc: Schema.Schema<DateTime.Utc, string> = Schema.transf
   }
 ).annotations({ identifier: "IsoDateTimeUtc" })
 
-// FastAPI serialises absent optional fields as `null`; both spellings mean "not there".
+// FastAPI serializes absent optional fields as `null`; both spellings mean "not there".
 const optionalField = <S extends Schema.Schema.Any>(schema: S, key: string) =>
   Schema.optionalWith(schema, { nullable: true }).pipe(Schema.fromKey(key))
 
@@ -187,8 +205,9 @@ const requiredField = <S extends Schema.Schema.All>(schema: S, key: string) =>
  * last multipart part, to `url`.
  *
  * @since 0.1.0
+ * @category models
  */
-export class PresignedPost extends Schema.Class<PresignedPost>("PresignedPost")({
+export class PresignedPost extends Schema.Class<PresignedPost>("@effect-deepset/sdk/PresignedPost")({
   url: Schema.String,
   fields: Schema.Record({ key: Schema.String, value: Schema.String })
 }) {}
@@ -197,8 +216,9 @@ export class PresignedPost extends Schema.Class<PresignedPost>("PresignedPost")(
  * A freshly created upload session (answer of `UploadSessions.create`).
  *
  * @since 0.1.0
+ * @category models
  */
-export class UploadSession extends Schema.Class<UploadSession>("UploadSession")({
+export class UploadSession extends Schema.Class<UploadSession>("@effect-deepset/sdk/UploadSession")({
   sessionId: requiredField(Schema.String, "session_id"),
   documentationUrl: optionalField(Schema.String, "documentation_url"),
   expiresAt: requiredField(IsoDateTimeUtc, "expires_at"),
@@ -213,8 +233,9 @@ const count = (key: string) =>
  * out are zero.
  *
  * @since 0.1.0
+ * @category models
  */
-export class IngestionCounts extends Schema.Class<IngestionCounts>("IngestionCounts")({
+export class IngestionCounts extends Schema.Class<IngestionCounts>("@effect-deepset/sdk/IngestionCounts")({
   failedFiles: count("failed_files"),
   finishedFiles: count("finished_files")
 }) {}
@@ -223,8 +244,9 @@ export class IngestionCounts extends Schema.Class<IngestionCounts>("IngestionCou
  * The state of one session (answer of `UploadSessions.getStatus`).
  *
  * @since 0.1.0
+ * @category models
  */
-export class SessionDetail extends Schema.Class<SessionDetail>("SessionDetail")({
+export class SessionDetail extends Schema.Class<SessionDetail>("@effect-deepset/sdk/SessionDetail")({
   sessionId: requiredField(Schema.String, "session_id"),
   documentationUrl: optionalField(Schema.String, "documentation_url"),
   expiresAt: requiredField(IsoDateTimeUtc, "expires_at"),
@@ -239,8 +261,9 @@ export class SessionDetail extends Schema.Class<SessionDetail>("SessionDetail")(
  * `ingestionStatusReason` is only set for failed files.
  *
  * @since 0.1.0
+ * @category models
  */
-export class SessionFile extends Schema.Class<SessionFile>("SessionFile")({
+export class SessionFile extends Schema.Class<SessionFile>("@effect-deepset/sdk/SessionFile")({
   name: Schema.String,
   ingestionStatus: requiredField(IngestionStatus, "ingestion_status"),
   fileIngestionId: optionalField(Schema.String, "file_ingestion_id"),
@@ -251,8 +274,9 @@ export class SessionFile extends Schema.Class<SessionFile>("SessionFile")({
  * The user who created a session.
  *
  * @since 0.1.0
+ * @category models
  */
-export class SessionCreator extends Schema.Class<SessionCreator>("SessionCreator")({
+export class SessionCreator extends Schema.Class<SessionCreator>("@effect-deepset/sdk/SessionCreator")({
   userId: requiredField(Schema.String, "user_id"),
   givenName: requiredField(Schema.String, "given_name"),
   familyName: requiredField(Schema.String, "family_name")
@@ -262,8 +286,9 @@ export class SessionCreator extends Schema.Class<SessionCreator>("SessionCreator
  * A session as `UploadSessions.list` shows it. `status` is only sent by some deployments.
  *
  * @since 0.1.0
+ * @category models
  */
-export class Session extends Schema.Class<Session>("Session")({
+export class Session extends Schema.Class<Session>("@effect-deepset/sdk/Session")({
   sessionId: requiredField(Schema.String, "session_id"),
   createdAt: requiredField(IsoDateTimeUtc, "created_at"),
   createdBy: requiredField(SessionCreator, "created_by"),
@@ -277,6 +302,7 @@ export class Session extends Schema.Class<Session>("Session")({
  * travel; `total` counts every item matching the filters.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Page<A> {
   readonly data: ReadonlyArray<A>
@@ -288,6 +314,7 @@ export interface Page<A> {
  * The schema of a page of `item`s.
  *
  * @since 0.1.0
+ * @category models
  */
 export const Page = <A, I, R>(item: Schema.Schema<A, I, R>) =>
   Schema.Struct({
@@ -297,47 +324,18 @@ export const Page = <A, I, R>(item: Schema.Schema<A, I, R>) =>
   })
 
 /**
- * A {@link SessionFile} as a page item: the same wire form and the same instances, decoded by one
- * mapping from the plain wire struct instead of a renaming and a null-dropping step per field, which
- * cost most of a page's decoding (a page holds up to 100 files, a session up to a million).
- */
-const SessionFileItem = Schema.transform(
-  Schema.Struct({
-    name: Schema.String,
-    ingestion_status: IngestionStatus,
-    file_ingestion_id: Schema.optional(Schema.NullOr(Schema.String)),
-    ingestion_status_reason: Schema.optional(Schema.NullOr(IngestionStatusReason))
-  }),
-  Schema.typeSchema(SessionFile),
-  {
-    strict: true,
-    decode: (wire) =>
-      new SessionFile({
-        name: wire.name,
-        ingestionStatus: wire.ingestion_status,
-        ...(wire.file_ingestion_id == null ? {} : { fileIngestionId: wire.file_ingestion_id }),
-        ...(wire.ingestion_status_reason == null ? {} : { ingestionStatusReason: wire.ingestion_status_reason })
-      }, true),
-    encode: (file) => ({
-      name: file.name,
-      ingestion_status: file.ingestionStatus,
-      ...(file.fileIngestionId === undefined ? {} : { file_ingestion_id: file.fileIngestionId }),
-      ...(file.ingestionStatusReason === undefined ? {} : { ingestion_status_reason: file.ingestionStatusReason })
-    })
-  }
-)
-
-/**
  * A page of session files (answer of `UploadSessions.getFiles`).
  *
  * @since 0.1.0
+ * @category schemas
  */
-export const SessionFilePage = Page(SessionFileItem)
+export const SessionFilePage = Page(SessionFile)
 
 /**
  * A page of sessions (answer of `UploadSessions.list`).
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const SessionPage = Page(Session)
 
@@ -346,8 +344,9 @@ export const SessionPage = Page(Session)
  * kind (`type`).
  *
  * @since 0.1.0
+ * @category models
  */
-export class ValidationDetail extends Schema.Class<ValidationDetail>("ValidationDetail")({
+export class ValidationDetail extends Schema.Class<ValidationDetail>("@effect-deepset/sdk/ValidationDetail")({
   loc: Schema.Array(Schema.Union(Schema.String, Schema.Number)),
   msg: Schema.String,
   type: Schema.String
@@ -358,6 +357,7 @@ export class ValidationDetail extends Schema.Class<ValidationDetail>("Validation
  * (as `HTTPException` sends it) is read as one detail without location.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const ValidationErrorBody = Schema.Struct({
   detail: Schema.Union(

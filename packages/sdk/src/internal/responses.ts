@@ -91,7 +91,7 @@ export const readBounded = (
 
 const excerpt = (response: HttpClientResponse.HttpClientResponse, redact: Redact): Effect.Effect<string> =>
   Effect.map(
-    readBounded(response, Errors.BODY_EXCERPT_BYTES, redact),
+    readBounded(response, Errors.bodyExcerptBytes, redact),
     ({ text, truncated }) => truncated ? `${text}…` : text
   )
 
@@ -124,7 +124,7 @@ export const validation = (response: HttpClientResponse.HttpClientResponse, reda
       new Errors.ValidationError({
         ...requestInfo(response.request),
         details,
-        body: clip(text, Errors.BODY_EXCERPT_BYTES)
+        body: clip(text, Errors.bodyExcerptBytes)
       })
     )
   })
@@ -246,8 +246,8 @@ const decodeError = (
   new Errors.DecodeError({
     ...requestInfo(response.request),
     status: response.status,
-    description: clip(redact(description), Errors.BODY_EXCERPT_BYTES),
-    body: clip(redact(text), Errors.BODY_EXCERPT_BYTES)
+    description: clip(redact(description), Errors.bodyExcerptBytes),
+    body: clip(redact(text), Errors.bodyExcerptBytes)
   })
 
 /**
