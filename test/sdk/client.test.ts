@@ -154,7 +154,10 @@ describe("DeepsetClient.layerConfig", () => {
       )
       yield* UploadSessions.list({ workspaceName: "ws" }).pipe(Effect.provide(layer))
       assert.deepStrictEqual(transport.urls, ["https://api.cloud.deepset.ai/api/v1/workspaces/ws/upload_sessions"])
-      const unset = assertTag(yield* Effect.flip(UploadSessions.list().pipe(Effect.provide(layer))), "InvalidInputError")
+      const unset = assertTag(
+        yield* Effect.flip(UploadSessions.list().pipe(Effect.provide(layer))),
+        "InvalidInputError"
+      )
       assert.strictEqual(unset.field, "workspaceName")
       const missing = yield* Effect.flip(
         DeepsetClient.DeepsetClient.pipe(

@@ -1,7 +1,7 @@
 /**
  * Every documented failure mode arrives as its typed error, over both transports.
  */
-import type { DeepsetClient, Errors } from "@effect-deepset/sdk"
+import type { Errors } from "@effect-deepset/sdk"
 import { UploadSessions } from "@effect-deepset/sdk"
 import { assert, describe, it } from "@effect/vitest"
 import * as Duration from "effect/Duration"
@@ -12,8 +12,8 @@ import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import * as TestClock from "effect/TestClock"
 import { assertTag } from "../support/Assertions.js"
-import { client, transports } from "../support/Clients.js"
-import { type Action, closedPort, json, ScriptedServer } from "../support/ScriptedServer.js"
+import { client, runner, transports } from "../support/Clients.js"
+import { closedPort, json, scripted, ScriptedServer } from "../support/ScriptedServer.js"
 
 const SESSION = "5e55-10n"
 
@@ -22,26 +22,12 @@ const failure = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
 
 for (const transport of transports) {
   describe(`errors over ${transport.name}`, () => {
-    const run = <A, E>(
-      effect: Effect.Effect<A, E, DeepsetClient.DeepsetClient>,
-      options: Parameters<typeof client>[2] = {}
-    ) =>
-      Effect.flatMap(
-        ScriptedServer,
-        (server) => Effect.provide(effect, Layer.orDie(client(server.url, transport, options)))
-      )
-
-    const answer = (reply: Action) =>
-      Effect.map(ScriptedServer, (server) => {
-        server.reset()
-        server.script(reply)
-        return server
-      })
+    const run = runner(transport)
 
     it.layer(ScriptedServer.layer)((it) => {
       it.effect("404 is NotFoundError", () =>
         Effect.gen(function*() {
-          const server = yield* answer(json(404, { detail: "Session not found" }))
+          const server = yield* scripted(json(404, { detail: "Session not found" }))
           const error = assertTag(
             yield* failure(run(UploadSessions.getStatus({ sessionId: SESSION }))),
             "NotFoundError"
@@ -53,7 +39,7 @@ for (const transport of transports) {
 
       it.effect("422 is ValidationError with the decoded details", () =>
         Effect.gen(function*() {
-          yield* answer(json(422, {
+          yield* scripted(json(422, {
             detail: [
               { loc: ["query", "limit"], msg: "ensure this value is less than or equal to 100", type: "value_error" },
               { loc: ["body", 0], msg: "bad", type: "type_error", input: 3 }
@@ -71,11 +57,11 @@ for (const transport of transports) {
 
       it.effect("422 with a plain string detail, or garbage, is still ValidationError", () =>
         Effect.gen(function*() {
-          yield* answer(json(422, { detail: "write_mode is invalid" }))
+          yield* scripted(json(422, { detail: "write_mode is invalid" }))
           const plain = yield* failure(run(UploadSessions.create()))
           assert.strictEqual(plain._tag, "ValidationError")
           if (plain._tag === "ValidationError") assert.strictEqual(plain.details[0].msg, "write_mode is invalid")
-          yield* answer({ status: 422, body: "<html>nope</html>" })
+          yield* scripted({ status: 422, body: "<html>nope</html>" })
           const garbage = yield* failure(run(UploadSessions.list()))
           assert.strictEqual(garbage._tag, "ValidationError")
           if (garbage._tag === "ValidationError") {
@@ -86,7 +72,7 @@ for (const transport of transports) {
 
       it.effect("415 on create is UnsupportedMediaTypeError", () =>
         Effect.gen(function*() {
-          yield* answer(json(415, { detail: "Unsupported Media Type" }))
+          yield* scripted(json(415, { detail: "Unsupported Media Type" }))
           const error = assertTag(
             yield* failure(run(UploadSessions.create({ writeMode: "KEEP" }))),
             "UnsupportedMediaTypeError"
@@ -97,7 +83,7 @@ for (const transport of transports) {
       it.effect("401 and 403 are AuthenticationError", () =>
         Effect.gen(function*() {
           for (const status of [401, 403] as const) {
-            yield* answer(json(status, { detail: "Not authenticated" }))
+            yield* scripted(json(status, { detail: "Not authenticated" }))
             const error = yield* failure(run(UploadSessions.list()))
             assert.strictEqual(error._tag, "AuthenticationError")
             if (error._tag === "AuthenticationError") assert.strictEqual(error.status, status)
@@ -106,13 +92,13 @@ for (const transport of transports) {
 
       it.effect("429 is RateLimitedError with the parsed Retry-After", () =>
         Effect.gen(function*() {
-          yield* answer(json(429, { detail: "slow down" }, { "retry-after": "7" }))
+          yield* scripted(json(429, { detail: "slow down" }, { "retry-after": "7" }))
           const error = yield* failure(run(UploadSessions.close({ sessionId: SESSION })))
           assert.strictEqual(error._tag, "RateLimitedError")
           if (error._tag === "RateLimitedError") {
             assert.deepStrictEqual(error.retryAfter, Option.some(Duration.seconds(7)))
           }
-          yield* answer(json(429, {}))
+          yield* scripted(json(429, {}))
           const bare = yield* failure(run(UploadSessions.close({ sessionId: SESSION })))
           if (bare._tag === "RateLimitedError") assert.isTrue(Option.isNone(bare.retryAfter))
           else assert.fail(bare._tag)
@@ -121,7 +107,7 @@ for (const transport of transports) {
       it.effect("5xx is ServerError with its status", () =>
         Effect.gen(function*() {
           for (const status of [500, 502, 503, 504, 507]) {
-            yield* answer(json(status, { detail: "boom" }))
+            yield* scripted(json(status, { detail: "boom" }))
             const error = yield* failure(run(UploadSessions.getFiles({ sessionId: SESSION })))
             assert.strictEqual(error._tag, "ServerError")
             if (error._tag === "ServerError") assert.strictEqual(error.status, status)
@@ -131,7 +117,7 @@ for (const transport of transports) {
       it.effect("any other status is UnexpectedStatusError", () =>
         Effect.gen(function*() {
           for (const status of [400, 408, 409]) {
-            yield* answer({ status, body: "odd" })
+            yield* scripted({ status, body: "odd" })
             const error = yield* failure(run(UploadSessions.getStatus({ sessionId: SESSION })))
             assert.strictEqual(error._tag, "UnexpectedStatusError", `status ${status}`)
             if (error._tag === "UnexpectedStatusError") assert.strictEqual(error.status, status)
@@ -140,7 +126,7 @@ for (const transport of transports) {
 
       it.effect("an error body is read only up to the excerpt bound", () =>
         Effect.gen(function*() {
-          yield* answer({ status: 500, body: "x".repeat(4 * 1024 * 1024) })
+          yield* scripted({ status: 500, body: "x".repeat(4 * 1024 * 1024) })
           const error = yield* failure(run(UploadSessions.list()))
           assert.strictEqual(error._tag, "ServerError")
           if (error._tag === "ServerError") {
@@ -151,7 +137,7 @@ for (const transport of transports) {
 
       it.effect("malformed JSON, an empty body and a schema mismatch are DecodeError", () =>
         Effect.gen(function*() {
-          yield* answer({ status: 200, body: "{\"data\": [", headers: { "content-type": "application/json" } })
+          yield* scripted({ status: 200, body: "{\"data\": [", headers: { "content-type": "application/json" } })
           const malformed = yield* failure(run(UploadSessions.list()))
           assert.strictEqual(malformed._tag, "DecodeError")
           if (malformed._tag === "DecodeError") {
@@ -159,14 +145,14 @@ for (const transport of transports) {
             assert.strictEqual(malformed.body, "{\"data\": [")
             assert.strictEqual(malformed.status, 200)
           }
-          yield* answer({ status: 200 })
+          yield* scripted({ status: 200 })
           const empty = yield* failure(run(UploadSessions.getStatus({ sessionId: SESSION })))
           assert.strictEqual(empty._tag, "DecodeError")
-          yield* answer(json(201, { session_id: 42 }))
+          yield* scripted(json(201, { session_id: 42 }))
           const mismatch = yield* failure(run(UploadSessions.create()))
           assert.strictEqual(mismatch._tag, "DecodeError")
           if (mismatch._tag === "DecodeError") assert.include(mismatch.description, "session_id")
-          yield* answer(json(200, { session_id: SESSION, expires_at: "2024-02-30T00:00:00Z" }))
+          yield* scripted(json(200, { session_id: SESSION, expires_at: "2024-02-30T00:00:00Z" }))
           const badDate = yield* failure(run(UploadSessions.getStatus({ sessionId: SESSION })))
           assert.strictEqual(badDate._tag, "DecodeError")
         }))
@@ -175,16 +161,16 @@ for (const transport of transports) {
         Effect.gen(function*() {
           const deep = "[".repeat(100_000) + "]".repeat(100_000)
           const headers = { "content-type": "application/json" }
-          yield* answer({ status: 200, body: deep, headers })
+          yield* scripted({ status: 200, body: deep, headers })
           const whole = yield* failure(run(UploadSessions.getStatus({ sessionId: SESSION })))
-          yield* answer({ status: 200, body: `{"data":[${deep}],"has_more":false,"total":1}`, headers })
+          yield* scripted({ status: 200, body: `{"data":[${deep}],"has_more":false,"total":1}`, headers })
           const item = yield* failure(run(UploadSessions.list()))
           for (const error of [whole, item]) {
             const decode = assertTag(error, "DecodeError")
             assert.isAtMost(decode.body.length, 1025)
             assert.isAtMost(decode.description.length, 1025)
           }
-          yield* answer({ status: 422, body: `{"detail":${deep}}`, headers })
+          yield* scripted({ status: 422, body: `{"detail":${deep}}`, headers })
           const validation = assertTag(yield* failure(run(UploadSessions.list())), "ValidationError")
           assert.isAtMost(validation.body.length, 1025)
           assert.deepStrictEqual(validation.details, [])
@@ -192,7 +178,7 @@ for (const transport of transports) {
 
       it.effect("a dropped connection is TransportError", () =>
         Effect.gen(function*() {
-          yield* answer({ _tag: "Destroy" })
+          yield* scripted({ _tag: "Destroy" })
           const error = yield* failure(run(UploadSessions.getStatus({ sessionId: SESSION })))
           assert.strictEqual(error._tag, "TransportError")
           if (error._tag === "TransportError") assert.isFalse(error.connectionRefused)
@@ -214,7 +200,7 @@ for (const transport of transports) {
 
       it.effect("an attempt that outlives the timeout is TimeoutError", () =>
         Effect.gen(function*() {
-          const server = yield* answer({ _tag: "Hang" })
+          const server = yield* scripted({ _tag: "Hang" })
           const fiber = yield* Effect.fork(
             failure(run(UploadSessions.getStatus({ sessionId: SESSION }), { timeout: "5 seconds" }))
           )
@@ -227,7 +213,7 @@ for (const transport of transports) {
 
       it.effect("the timeout covers the body: an answer that stops halfway is TimeoutError", () =>
         Effect.gen(function*() {
-          const server = yield* answer({ _tag: "Stall", status: 200 })
+          const server = yield* scripted({ _tag: "Stall", status: 200 })
           const fiber = yield* Effect.fork(
             failure(run(UploadSessions.list(), { timeout: "5 seconds" }))
           )
@@ -238,7 +224,7 @@ for (const transport of transports) {
 
       it.effect("a timed-out attempt is retried, and the next one can succeed", () =>
         Effect.gen(function*() {
-          const server = yield* answer({ _tag: "Hang" })
+          const server = yield* scripted({ _tag: "Hang" })
           server.script(json(200, { session_id: SESSION, expires_at: "2024-01-01T00:00:00Z" }))
           const fiber = yield* Effect.fork(
             run(UploadSessions.getStatus({ sessionId: SESSION, retry: Schedule.recurs(1) }), { timeout: "5 seconds" })

@@ -2,14 +2,13 @@
  * Every operation on the wire: method, path, query, body, headers, and the decoded models. Runs once
  * per transport (fetch and undici) against a scripted server on 127.0.0.1.
  */
-import type { DeepsetClient } from "@effect-deepset/sdk"
 import { Models, UploadSessions } from "@effect-deepset/sdk"
 import { assert, describe, it } from "@effect/vitest"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import { client, TEST_API_KEY, transports } from "../support/Clients.js"
+import { client, runner, TEST_API_KEY, transports } from "../support/Clients.js"
 import { json, ScriptedServer } from "../support/ScriptedServer.js"
 
 const SESSION_ID = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
@@ -26,13 +25,7 @@ const wireUploadSession = {
 
 for (const transport of transports) {
   describe(`UploadSessions over ${transport.name}`, () => {
-    const withClient = (options: Parameters<typeof client>[2] = {}) =>
-      Effect.flatMap(ScriptedServer, (server) => Effect.succeed(client(server.url, transport, options)))
-
-    const run = <A, E>(
-      effect: Effect.Effect<A, E, DeepsetClient.DeepsetClient>,
-      options: Parameters<typeof client>[2] = {}
-    ) => Effect.flatMap(withClient(options), (layer) => Effect.provide(effect, layer))
+    const run = runner(transport)
 
     it.layer(ScriptedServer.layer)((it) => {
       it.effect("create posts the write mode and decodes the session", () =>

@@ -1,7 +1,7 @@
 /**
  * Retries on the wire: which failures are retried, for which operations, and when (TestClock).
  */
-import { type DeepsetClient, Retry, UploadSessions } from "@effect-deepset/sdk"
+import { Retry, UploadSessions } from "@effect-deepset/sdk"
 import * as HttpClient from "@effect/platform/HttpClient"
 import { assert, describe, it } from "@effect/vitest"
 import * as Duration from "effect/Duration"
@@ -13,8 +13,8 @@ import * as Random from "effect/Random"
 import * as Schedule from "effect/Schedule"
 import * as TestClock from "effect/TestClock"
 import { assertTag } from "../support/Assertions.js"
-import { client, transports } from "../support/Clients.js"
-import { type Action, closedPort, json, ScriptedServer } from "../support/ScriptedServer.js"
+import { client, runner, transports } from "../support/Clients.js"
+import { closedPort, json, scripted, ScriptedServer } from "../support/ScriptedServer.js"
 import { awaitSleeps } from "../support/TestTime.js"
 
 const SESSION = "s-1"
@@ -30,20 +30,7 @@ const eager = Schedule.recurs(3)
 
 for (const transport of transports) {
   describe(`retries over ${transport.name}`, () => {
-    const scripted = (...actions: ReadonlyArray<Action>) =>
-      Effect.map(ScriptedServer, (server) => {
-        server.reset()
-        server.script(...actions)
-        return server
-      })
-    const run = <A, E>(
-      effect: Effect.Effect<A, E, DeepsetClient.DeepsetClient>,
-      options: Parameters<typeof client>[2] = {}
-    ) =>
-      Effect.flatMap(
-        ScriptedServer,
-        (server) => Effect.provide(effect, Layer.orDie(client(server.url, transport, options)))
-      )
+    const run = runner(transport)
     // The default policy, and no per-attempt timeout so that the only sleeps are the retry waits.
     const withDefaultPolicy = { retry: Retry.defaultPolicy, timeout: Duration.infinity }
 

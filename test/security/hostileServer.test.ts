@@ -14,9 +14,8 @@ import * as Chunk from "effect/Chunk"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
-import { client, transports } from "../support/Clients.js"
+import { runner, transports } from "../support/Clients.js"
 import { json, ScriptedServer } from "../support/ScriptedServer.js"
 
 const MB = 1024 * 1024
@@ -55,11 +54,8 @@ const assertCapped = (body: string, message: string) => {
 for (const transport of transports) {
   describe(`a hostile server, over ${transport.name}`, () => {
     it.layer(ScriptedServer.layer)((it) => {
-      const run = <A, E>(effect: Effect.Effect<A, E, DeepsetClient.DeepsetClient>) =>
-        Effect.flatMap(
-          ScriptedServer,
-          (server) => Effect.exit(Effect.provide(effect, Layer.orDie(client(server.url, transport))))
-        )
+      const exitOf = runner(transport)
+      const run = <A, E>(effect: Effect.Effect<A, E, DeepsetClient.DeepsetClient>) => Effect.exit(exitOf(effect))
 
       it.effect("a 50 MB error body: every error status keeps a capped excerpt", () =>
         Effect.gen(function*() {

@@ -5,8 +5,10 @@ import { DeepsetClient } from "@effect-deepset/sdk"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import type * as HttpClient from "@effect/platform/HttpClient"
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import { ScriptedServer } from "./ScriptedServer.js"
 
 /** A key distinctive enough that finding it anywhere is certainly a leak. */
 export const TEST_API_KEY = "dsk_live_TEST-KEY-7f3a9c21e5b84d06"
@@ -37,3 +39,17 @@ export const client = (
     retry: false,
     ...options
   }).pipe(Layer.provide(transport.layer))
+
+/**
+ * Runs effects that need a client with a client of `transport` pointed at the scripted server in
+ * context (see {@link client} for its defaults).
+ */
+export const runner = (transport: Transport) =>
+<A, E, R>(
+  effect: Effect.Effect<A, E, R>,
+  options: Partial<DeepsetClient.Options> = {}
+): Effect.Effect<A, E, Exclude<R, DeepsetClient.DeepsetClient> | ScriptedServer> =>
+  Effect.flatMap(
+    ScriptedServer,
+    (server) => Effect.provide(effect, Layer.orDie(client(server.url, transport, options)))
+  )

@@ -155,3 +155,11 @@ export const closedPort: Effect.Effect<number> = Effect.async<number>((resume) =
     probe.close(() => resume(Effect.succeed(port)))
   })
 })
+
+/** The server in context, its record and script cleared, then scripted with `actions`. */
+export const scripted = (...actions: ReadonlyArray<Action>): Effect.Effect<ScriptedServerApi, never, ScriptedServer> =>
+  Effect.map(ScriptedServer, (server) => {
+    server.reset()
+    server.script(...actions)
+    return server
+  })

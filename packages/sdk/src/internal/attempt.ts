@@ -72,7 +72,9 @@ export const within = <A, E, R, E2>(
   timeout: Duration.Duration | undefined,
   onTimeout: (timeout: Duration.Duration) => E2
 ): Effect.Effect<A, E | E2, R> =>
-  timeout === undefined ? attempt : Effect.timeoutFail(attempt, { duration: timeout, onTimeout: () => onTimeout(timeout) })
+  timeout === undefined
+    ? attempt
+    : Effect.timeoutFail(attempt, { duration: timeout, onTimeout: () => onTimeout(timeout) })
 
 /**
  * Retries `attempt` by the schedule; with a span, every retry is a `retry` event on it.

@@ -129,7 +129,9 @@ export const make = (api: Api): Service => {
       Either.map(resolve("UploadSessions.create", options, false), (target) => {
         const body = HttpBody.unsafeJson({
           ...(options.writeMode === undefined ? {} : { write_mode: options.writeMode }),
-          ...(options.parallelProcessing === undefined ? {} : { parallel_processing_enabled: options.parallelProcessing })
+          ...(options.parallelProcessing === undefined
+            ? {}
+            : { parallel_processing_enabled: options.parallelProcessing })
         })
         return [target, HttpClientRequest.post(target.path, { body })] as const
       }),

@@ -19,8 +19,8 @@ import { IngestionTimeoutError, SessionClosedError, SessionExpiredError, Session
 import * as UploadSessions from "../UploadSessions.js"
 import * as FileName from "./fileName.js"
 import * as S3 from "./s3.js"
-import * as Transfer from "./transfer.js"
 import type * as Source from "./source.js"
+import * as Transfer from "./transfer.js"
 
 /** The files one session accepts (API.md). */
 export const maxFilesPerSession = 10_000
