@@ -182,7 +182,7 @@ describe.concurrent("examples", () => {
     Effect.gen(function*() {
       const result = yield* run(bin("vitest"), ["run", "--config", "examples/vitest.config.ts"])
       assert.strictEqual(result.exitCode, 0, result.output)
-      find(result, /Tests\s+4 passed \(4\)/)
+      find(result, /Tests\s+6 passed \(6\)/)
     }), TIMEOUT)
 
   // The other half of Target: with a key, the examples take their settings from the environment, as
