@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import * as Emulator from "@effect-deepset/emulator/Emulator"
+import type * as Emulator from "@effect-deepset/emulator/Emulator"
 import * as DeepsetClient from "@effect-deepset/sdk/DeepsetClient"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as Effect from "effect/Effect"
@@ -80,7 +80,7 @@ export const provide = <A, E, R>(
           workspace: target.settings.workspace
         }
       }
-      : yield* Effect.map(Emulator.start(), (handle) => ({
+      : yield* Effect.map(startEmulator, (handle) => ({
         connected: { kind: "emulator" as const, apiUrl: handle.apiUrl, workspace: target.workspace },
         options: { apiKey: Redacted.make(handle.apiKey), baseUrl: handle.apiUrl, workspace: target.workspace }
       }))
@@ -92,6 +92,12 @@ export const provide = <A, E, R>(
     )
     return yield* Effect.provide(use(connected), client)
   })
+
+// Loaded only for `--emulator`: the bundled CLI keeps the emulator in a chunk that no other command reads.
+const startEmulator = Effect.flatMap(
+  Effect.promise(() => import("@effect-deepset/emulator/Emulator")),
+  (emulator) => emulator.start()
+)
 
 const settingName = (option: string): string => {
   switch (option) {
