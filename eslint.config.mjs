@@ -4,7 +4,17 @@ import tseslint from "typescript-eslint"
 
 // The Effect repository's style: typescript-eslint's recommended rules plus dprint formatting.
 export default tseslint.config(
-  { ignores: ["**/dist", "**/node_modules", "**/coverage", "**/.bench-tmp", "docs/api"] },
+  {
+    ignores: [
+      "**/dist",
+      "**/node_modules",
+      "**/coverage",
+      "**/.bench-tmp",
+      "docs/api",
+      "packages/cli/bundle",
+      "tarballs"
+    ]
+  },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   ...effectEslint.configs.dprint,
