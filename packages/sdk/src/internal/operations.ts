@@ -48,8 +48,6 @@ interface Target {
   readonly attributes: Readonly<Record<string, string>>
 }
 
-type Prepared = Either.Either<readonly [Target, HttpClientRequest.HttpClientRequest], Errors.InvalidInputError>
-
 type Handler<A, E> = (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<A, E>
 
 type Failure<E> = E | Errors.InvalidInputError | Errors.TransportError | Errors.TimeoutError
@@ -75,20 +73,6 @@ export const make = (api: Api): Service => {
         }))
         : Either.right({ path: sessionsPath(workspace), attributes: { [ATTR_WORKSPACE]: workspace } }))
 
-  /** A page request: the resolve step, the cursor and size checks, and the operation's filters. */
-  const pageRequest = (
-    operation: string,
-    options: Validate.PageInput & { readonly workspaceName?: string | undefined; readonly sessionId?: string },
-    session: boolean,
-    path: (base: string) => string,
-    filters: UrlParams.CoercibleRecord
-  ): Prepared =>
-    Either.zipWith(
-      resolve(operation, options, session),
-      Validate.pageParams(operation, options),
-      (target, params) => [target, HttpClientRequest.get(path(target.path), { urlParams: { ...params, ...filters } })]
-    )
-
   /** The statuses every operation answers alike (404, 422, the common failures) around its own 2xx. */
   const answer = <A, E>(ok: Handler<A, E>) => (response: HttpClientResponse.HttpClientResponse) =>
     HttpClientResponse.matchStatus(response, {
@@ -102,17 +86,29 @@ export const make = (api: Api): Service => {
   const decoded = <A>(decode: (input: unknown) => Either.Either<A, ParseResult.ParseError>) =>
     answer((response) => Responses.json(response, decode, redact))
 
-  /** Runs one operation: its checks, then the request in the operation's span. */
+  /**
+   * Runs one operation: the resolve step and the checks of its request (pure, failing once, sending
+   * nothing), then the request in the operation's span.
+   */
   const call = <A, E extends Errors.ApiError>(
-    operation: string,
-    options: UploadSessions.CallOptions,
-    retryable: Predicate.Predicate<Errors.ApiError>,
-    prepared: Prepared,
-    handle: Handler<A, E>
+    name: string,
+    options: UploadSessions.CallOptions & {
+      readonly workspaceName?: string | undefined
+      readonly sessionId?: string | undefined
+    },
+    session: boolean,
+    request: (target: Target) => Either.Either<HttpClientRequest.HttpClientRequest, Errors.InvalidInputError>,
+    handle: Handler<A, E>,
+    retryable: Predicate.Predicate<Errors.ApiError> = Retry.isTransient
   ): Effect.Effect<A, Failure<E>> => {
+    const operation = `UploadSessions.${name}`
+    const prepared = Either.flatMap(
+      resolve(operation, options, session),
+      (target) => Either.map(request(target), (request) => [target, request] as const)
+    )
     if (Either.isLeft(prepared)) return refuse({ span: operation, attributes: {} }, prepared.left)
-    const [target, request] = prepared.right
-    return execute(api, request, handle, {
+    const [target, built] = prepared.right
+    return execute(api, built, handle, {
       span: operation,
       attributes: target.attributes,
       retry: options.retry,
@@ -120,71 +116,71 @@ export const make = (api: Api): Service => {
     })
   }
 
+  /** A page request: the cursor and size checks, and the operation's filters. */
+  const page = (
+    name: string,
+    options: Validate.PageInput,
+    path: (target: Target) => string,
+    filters: UrlParams.CoercibleRecord
+  ) =>
+  (target: Target) =>
+    Either.map(
+      Validate.pageParams(`UploadSessions.${name}`, options),
+      (params) => HttpClientRequest.get(path(target), { urlParams: { ...params, ...filters } })
+    )
+
   const createAnswer = decoded(decodeUploadSession)
   const create: Service["create"] = (options = {}) =>
     call(
-      "UploadSessions.create",
+      "create",
       options,
-      Retry.isProvablyUnprocessed,
-      Either.map(resolve("UploadSessions.create", options, false), (target) => {
-        const body = HttpBody.unsafeJson({
-          ...(options.writeMode === undefined ? {} : { write_mode: options.writeMode }),
-          ...(options.parallelProcessing === undefined
-            ? {}
-            : { parallel_processing_enabled: options.parallelProcessing })
-        })
-        return [target, HttpClientRequest.post(target.path, { body })] as const
-      }),
+      false,
+      (target) =>
+        Either.right(HttpClientRequest.post(target.path, {
+          body: HttpBody.unsafeJson({
+            ...(options.writeMode === undefined ? {} : { write_mode: options.writeMode }),
+            ...(options.parallelProcessing === undefined
+              ? {}
+              : { parallel_processing_enabled: options.parallelProcessing })
+          })
+        })),
       (response): Effect.Effect<Models.UploadSession, Exclude<Errors.CreateError, Errors.InvalidInputError>> =>
-        response.status === 415 ? Responses.unsupportedMediaType(response, redact) : createAnswer(response)
+        response.status === 415 ? Responses.unsupportedMediaType(response, redact) : createAnswer(response),
+      Retry.isProvablyUnprocessed
     )
 
   // Reading the (empty) body hands the connection back to the pool at once.
   const closeAnswer = answer((response) => Effect.ignore(response.arrayBuffer))
   const close: Service["close"] = (options) =>
     call(
-      "UploadSessions.close",
+      "close",
       options,
-      Retry.isTransient,
-      Either.map(
-        resolve("UploadSessions.close", options, true),
-        (target) => [target, HttpClientRequest.put(target.path, { body: CLOSE_BODY })] as const
-      ),
+      true,
+      (target) => Either.right(HttpClientRequest.put(target.path, { body: CLOSE_BODY })),
       closeAnswer
     )
 
   const statusAnswer = decoded(decodeSessionDetail)
   const getStatus: Service["getStatus"] = (options) =>
-    call(
-      "UploadSessions.getStatus",
-      options,
-      Retry.isTransient,
-      Either.map(
-        resolve("UploadSessions.getStatus", options, true),
-        (target) => [target, HttpClientRequest.get(target.path)] as const
-      ),
-      statusAnswer
-    )
+    call("getStatus", options, true, (target) => Either.right(HttpClientRequest.get(target.path)), statusAnswer)
 
   const filesAnswer = decoded(decodeSessionFilePage)
   const getFiles: Service["getFiles"] = (options) =>
     call(
-      "UploadSessions.getFiles",
+      "getFiles",
       options,
-      Retry.isTransient,
-      pageRequest("UploadSessions.getFiles", options, true, (path) => `${path}/files`, {
-        ingestion_status: options.ingestionStatus
-      }),
+      true,
+      page("getFiles", options, (target) => `${target.path}/files`, { ingestion_status: options.ingestionStatus }),
       filesAnswer
     )
 
   const listAnswer = decoded(decodeSessionPage)
   const list: Service["list"] = (options = {}) =>
     call(
-      "UploadSessions.list",
+      "list",
       options,
-      Retry.isTransient,
-      pageRequest("UploadSessions.list", options, false, (path) => path, { is_expired: options.isExpired }),
+      false,
+      page("list", options, (target) => target.path, { is_expired: options.isExpired }),
       listAnswer
     )
 
