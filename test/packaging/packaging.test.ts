@@ -225,7 +225,9 @@ console.log(JSON.stringify(await Effect.runPromise(program.pipe(Effect.provide([
 `
     )
     const result = await ok(process.execPath, ["program.mjs", apiUrl], { cwd: project })
-    expect(JSON.parse(result.stdout)).toEqual({ uploaded: 2, failed: 0, sessions: 1 })
+    const outcome = JSON.parse(result.stdout)
+    expect({ uploaded: outcome.uploaded, failed: outcome.failed }).toEqual({ uploaded: 2, failed: 0 })
+    expect(outcome.sessions).toBeGreaterThan(0)
   })
 
   it("the sdk loads with require() from CommonJS, and its internals stay blocked", async () => {
