@@ -98,6 +98,8 @@ export class SessionInfo extends Schema.Class<SessionInfo>("SessionInfo")({
   sessionId: Schema.String,
   workspace: Schema.String,
   writeMode: Schema.Literal("KEEP", "OVERWRITE", "FAIL"),
+  /** `parallel_processing_enabled` as given on create (false when absent): ingestion takes a few files at a time. */
+  parallelProcessingEnabled: Schema.Boolean,
   status: Schema.Literal("OPEN", "CLOSED", "EXPIRED"),
   createdAt: Schema.Number,
   expiresAt: Schema.Number,

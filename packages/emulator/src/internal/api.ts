@@ -94,9 +94,15 @@ const create = (runtime: EmulatorRuntime): Handler => (call) =>
   Effect.gen(function*() {
     const body = yield* readBody(call.request)
     if (Either.isLeft(body)) return body.left
-    const mode = Validation.createBody(body.right, call.request.headers["content-type"])
-    if (Either.isLeft(mode)) return bodyError(mode.left)
-    const session = runtime.store.create(call.workspace, mode.right, call.now, userIdOf(call.key))
+    const asked = Validation.createBody(body.right, call.request.headers["content-type"])
+    if (Either.isLeft(asked)) return bodyError(asked.left)
+    const session = runtime.store.create(
+      call.workspace,
+      asked.right.writeMode,
+      call.now,
+      userIdOf(call.key),
+      asked.right.parallelProcessing
+    )
     const workspace = runtime.store.workspace(call.workspace)
     return Respond.json(201, {
       session_id: session.id,

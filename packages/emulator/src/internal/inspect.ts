@@ -95,6 +95,7 @@ export const sessions = (runtime: EmulatorRuntime): Effect.Effect<ReadonlyArray<
         sessionId: session.id,
         workspace: session.workspace,
         writeMode: session.writeMode,
+        parallelProcessingEnabled: session.parallelProcessing,
         status: session.status(millis),
         createdAt: session.createdAt,
         expiresAt: session.expiresAt,

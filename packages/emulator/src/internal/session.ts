@@ -62,15 +62,26 @@ export interface ListedFile {
 }
 
 /**
+ * How many files a session with parallel processing ingests at a time: a few, as the service's
+ * option promises a faster ingestion, not an unbounded one.
+ *
+ * @internal
+ */
+export const parallelIngestion = 4
+
+/**
  * The ingestion of a closed or expired session, decided once when it starts and revealed over time:
- * the item at position i settles at `startedAt + (i + 1) * delay`, so the settled items are always a
- * prefix of the listing and every count is a lookup.
+ * the item at position i settles at `startedAt + (floor(i / concurrency) + 1) * delay` (one at a time,
+ * or `parallelIngestion` at a time with parallel processing), so the settled items are always a prefix
+ * of the listing and every count is a lookup.
  *
  * @internal
  */
 export interface Ingestion {
   readonly startedAt: number
   readonly delay: number
+  /** How many items settle per `delay`. */
+  readonly concurrency: number
   readonly items: ReadonlyArray<ListedFile>
   readonly positionById: ReadonlyMap<string, number>
   readonly finished: ReadonlyArray<number>
@@ -79,6 +90,12 @@ export interface Ingestion {
   readonly finishedBefore: Int32Array
   readonly failedBefore: Int32Array
 }
+
+/** When the item at `position` of an ingestion settles. @internal */
+export const settlesAt = (
+  ingestion: Pick<Ingestion, "startedAt" | "delay" | "concurrency">,
+  position: number
+): number => ingestion.startedAt + (Math.floor(position / ingestion.concurrency) + 1) * ingestion.delay
 
 /** @internal */
 export class Session {
@@ -97,7 +114,9 @@ export class Session {
     readonly writeMode: WriteMode,
     readonly createdAt: number,
     readonly expiresAt: number,
-    readonly createdBy: string
+    readonly createdBy: string,
+    /** `parallel_processing_enabled` as given on create: ingest a few files at a time. */
+    readonly parallelProcessing: boolean = false
   ) {}
 
   status(now: number): SessionState {
@@ -110,8 +129,8 @@ export class Session {
     if (ingestion === undefined) return 0
     const n = ingestion.items.length
     if (ingestion.delay <= 0) return now >= ingestion.startedAt ? n : 0
-    const elapsed = Math.floor((now - ingestion.startedAt) / ingestion.delay)
-    return Math.max(0, Math.min(n, elapsed))
+    const rounds = Math.floor((now - ingestion.startedAt) / ingestion.delay)
+    return Math.max(0, Math.min(n, rounds * ingestion.concurrency))
   }
 
   counts(now: number): { readonly finished: number; readonly failed: number } {

@@ -2,7 +2,7 @@ import * as Predicate from "effect/Predicate"
 import { IdSource } from "./ids.js"
 import * as Page from "./page.js"
 import type { FailureReason, ListedFile, Outcome, StoredFile, WriteMode } from "./session.js"
-import { metaSuffix, Session } from "./session.js"
+import { metaSuffix, parallelIngestion, Session, settlesAt } from "./session.js"
 
 /**
  * The emulator's state: workspaces, sessions, uploaded objects and the workspace file index.
@@ -133,7 +133,13 @@ export class Store {
     }
   }
 
-  create(workspaceName: string, writeMode: WriteMode, now: number, createdBy: string): Session {
+  create(
+    workspaceName: string,
+    writeMode: WriteMode,
+    now: number,
+    createdBy: string,
+    parallelProcessing = false
+  ): Session {
     const workspace = this.workspace(workspaceName)
     const session = new Session(
       this.ids.uuid(),
@@ -141,7 +147,8 @@ export class Store {
       writeMode,
       now,
       now + this.options.sessionTtl,
-      createdBy
+      createdBy,
+      parallelProcessing
     )
     workspace.positionById.set(session.id, workspace.sessions.length)
     workspace.sessions.push(session)
@@ -276,6 +283,7 @@ export class Store {
   private startIngestion(session: Session, startedAt: number): void {
     const workspace = this.workspace(session.workspace)
     const delay = Math.max(0, this.options.ingestionDelay)
+    const timing = { startedAt, delay, concurrency: session.parallelProcessing ? parallelIngestion : 1 }
     const items: Array<ListedFile> = []
     let hasMeta = false
     for (const file of session.uploads.values()) {
@@ -301,7 +309,7 @@ export class Store {
           size: file.size,
           sha256: file.sha256,
           meta,
-          ingestedAt: startedAt + (items.length + 1) * delay
+          ingestedAt: settlesAt(timing, items.length)
         }
         const entries = workspace.index.get(file.name)
         if (session.writeMode === "KEEP" && entries !== undefined) entries.push(entry)
@@ -324,8 +332,7 @@ export class Store {
       failedBefore[i + 1] = failedBefore[i]! + (ok ? 0 : 1)
     }
     session.ingestion = {
-      startedAt,
-      delay,
+      ...timing,
       items,
       positionById,
       finished,

@@ -211,17 +211,49 @@ const missing = (loc: ReadonlyArray<string>, input: unknown): BodyError => ({
   detail: [{ type: "missing", loc, msg: "Field required", input }]
 })
 
-/** The body of `create`: optional, and so is its `write_mode` (KEEP when absent). @internal */
-export const createBody = (body: string, contentType: string | undefined): Either.Either<WriteMode, BodyError> =>
+/** What `create` asks for. @internal */
+export interface CreateRequest {
+  readonly writeMode: WriteMode
+  readonly parallelProcessing: boolean
+}
+
+/**
+ * A JSON boolean read as pydantic v2 reads one in lax mode: true/false, the numbers 0 and 1, and the
+ * strings it knows (`"yes"`, `"off"`, ...); anything else is `bool_parsing` or `bool_type`.
+ */
+const jsonBoolean = (value: unknown, loc: ReadonlyArray<string>): Either.Either<boolean, ErrorDetail> => {
+  if (typeof value === "boolean") return Either.right(value)
+  if (value === 0 || value === 1) return Either.right(value === 1)
+  if (typeof value === "string") return readBoolean(value, loc)
+  return Either.left(
+    typeof value === "number"
+      ? { type: "bool_parsing", loc, msg: "Input should be a valid boolean, unable to interpret input", input: value }
+      : { type: "bool_type", loc, msg: "Input should be a valid boolean", input: value }
+  )
+}
+
+/**
+ * The body of `create`: optional, and so are its fields, `write_mode` (KEEP when absent) and
+ * `parallel_processing_enabled` (false when absent); every problem is reported at once.
+ *
+ * @internal
+ */
+export const createBody = (body: string, contentType: string | undefined): Either.Either<CreateRequest, BodyError> =>
   Either.flatMap(jsonBody(body, contentType), (value) => {
-    if (value === undefined || value === null) return Either.right("KEEP")
+    if (value === undefined || value === null) return Either.right({ writeMode: "KEEP", parallelProcessing: false })
     if (!Predicate.isRecord(value) || Array.isArray(value)) return Either.left(notAnObject(value))
+    const errors: Array<ErrorDetail> = []
     const mode = value["write_mode"]
-    if (mode === undefined || mode === null) return Either.right("KEEP")
-    const known = writeModes.find((m) => m === mode)
-    return known !== undefined
-      ? Either.right(known)
-      : Either.left({ _tag: "Invalid", detail: [enumDetail(["body", "write_mode"], mode, writeModes)] })
+    const known = mode === undefined || mode === null ? "KEEP" : writeModes.find((m) => m === mode)
+    if (known === undefined) errors.push(enumDetail(["body", "write_mode"], mode, writeModes))
+    const parallel = value["parallel_processing_enabled"]
+    const flag = parallel === undefined || parallel === null
+      ? Either.right(false)
+      : jsonBoolean(parallel, ["body", "parallel_processing_enabled"])
+    if (Either.isLeft(flag)) errors.push(flag.left)
+    return errors.length > 0 || known === undefined || Either.isLeft(flag)
+      ? Either.left({ _tag: "Invalid", detail: errors })
+      : Either.right({ writeMode: known, parallelProcessing: flag.right })
   })
 
 /**
