@@ -1,7 +1,7 @@
 /**
  * Interruption (issue 7, item 2): an upload stopped at a random point leaves every session it opened
  * closed, no fiber of its own running, and a report (the events seen, folded by
- * `UploadReport.collector`) that agrees with the emulator's store.
+ * `UploadReport.seen`) that agrees with the emulator's store.
  *
  * test/upload/reliability.test.ts already stops `Upload.events` from the inside (`Stream.take` of a
  * random number of events) with `SlowDown` faults, and checks that sessions are closed and that the store
@@ -32,7 +32,7 @@
  * Reproduce: pnpm vitest run test/reliability/interruption.test.ts
  */
 import { Emulator, Fault } from "@effect-deepset/emulator"
-import { Upload, UploadReport, type UploadSource } from "@effect-deepset/sdk"
+import { Upload, type UploadEvent, UploadReport, type UploadSource } from "@effect-deepset/sdk"
 import * as FileSystem from "@effect/platform/FileSystem"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -88,12 +88,12 @@ describe("interruption", () => {
           const reachable = 1 + objects - hangs.length
           const stopAfter = 1 + Math.floor(stopAt * reachable)
 
-          const collector = UploadReport.collector()
+          const seen: Array<UploadEvent.UploadEvent> = []
           const options = { concurrency, maxFilesPerSession, s3Retry: false } as const
           const upload = via === "files"
             ? Effect.asVoid(Upload.files(sources, options))
             : Stream.runForEach(Upload.events(sources, options), (event) =>
-              Effect.sync(() => collector.add(event)))
+              Effect.sync(() => seen.push(event)))
           const { alive, fiber } = yield* UploadChecks.forkSupervised(upload)
           yield* UploadChecks.waitFor(Effect.zipWith(
             Fiber.poll(fiber),
@@ -113,7 +113,7 @@ describe("interruption", () => {
           if (hung > 0) assert.isFalse(finished, "a run with a hung request cannot end by itself")
 
           if (via === "events") {
-            const report = collector.report()
+            const report = UploadReport.fromEvents(seen)
             for (const file of report.files) {
               assert.strictEqual(stored.has(file.name), file.status === "uploaded", file.name)
               assert.strictEqual(stored.has(`${file.name}${META}`), file.metaUploaded === true, `${file.name}${META}`)
@@ -137,20 +137,20 @@ describe("interruption", () => {
       Effect.gen(function*() {
         yield* UploadChecks.freshStart
         const sources = toSources(12, 3)
-        const collector = UploadReport.collector()
+        const seen: Array<UploadEvent.UploadEvent> = []
         // Ingestion of the test's emulator never moves while the test clock stands still: the wait polls
         // on its schedule, sleeping on that clock, until the interruption.
         const upload = Upload.events(sources, {
           maxFilesPerSession: 6,
           wait: { schedule: Schedule.spaced("1 second"), timeout: "1 hour" }
-        }).pipe(Stream.runForEach((event) => Effect.sync(() => collector.add(event))))
+        }).pipe(Stream.runForEach((event) => Effect.sync(() => seen.push(event))))
         const { alive, fiber } = yield* UploadChecks.forkSupervised(upload)
         yield* UploadChecks.waitFor(
-          Effect.sync(() => collector.report().sessions.some((s) => s.ingestion !== undefined))
+          Effect.sync(() => UploadReport.fromEvents(seen).sessions.some((s) => s.ingestion !== undefined))
         )
         UploadChecks.assertInterrupted(yield* Fiber.interrupt(fiber))
         assert.deepStrictEqual((yield* alive).map((f) => f.id()), [])
-        const report = collector.report()
+        const report = UploadReport.fromEvents(seen)
         assert.strictEqual(report.uploaded, 12)
         assert.deepStrictEqual(yield* UploadChecks.storedNames, UploadChecks.reportedObjects(report.files))
         yield* UploadChecks.assertSessionsClosed(report)
@@ -194,17 +194,17 @@ describe("interruption", () => {
           Stream.fromIterable(toSources(10, 3)),
           Stream.fail("the listing broke" as const)
         )
-        const collector = UploadReport.collector()
+        const seen: Array<UploadEvent.UploadEvent> = []
         const [exit, alive] = yield* UploadChecks.supervised(
           Stream.runForEach(
             Upload.events(sources, { maxFilesPerSession: 4, concurrency: 3 }),
-            (event) => Effect.sync(() => collector.add(event))
+            (event) => Effect.sync(() => seen.push(event))
           )
         )
         assert.deepStrictEqual(exit, Exit.fail("the listing broke" as const))
         assert.deepStrictEqual(alive, [])
         yield* UploadChecks.assertSessionsClosed(undefined)
-        const report = collector.report()
+        const report = UploadReport.fromEvents(seen)
         const stored = new Set(yield* UploadChecks.storedNames)
         for (const file of report.files) {
           assert.strictEqual(stored.has(file.name), file.status === "uploaded", file.name)

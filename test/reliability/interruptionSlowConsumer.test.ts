@@ -9,7 +9,7 @@
  * Reproduce: pnpm vitest run test/reliability/interruptionSlowConsumer.test.ts
  */
 import { Emulator } from "@effect-deepset/emulator"
-import { Upload, UploadReport, type UploadSource } from "@effect-deepset/sdk"
+import { Upload, type UploadEvent, UploadReport, type UploadSource } from "@effect-deepset/sdk"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as FastCheck from "effect/FastCheck"
@@ -41,13 +41,13 @@ describe("interruption with a slow consumer", () => {
             name: `slow-${i}.txt`,
             body: `content ${i}`
           }))
-          const collector = UploadReport.collector()
+          const seen: Array<UploadEvent.UploadEvent> = []
           const upload = Stream.runForEach(
             Upload.events(sources, { concurrency, s3Retry: false }),
             (event) =>
               Effect.zipRight(
                 Effect.repeatN(UploadChecks.tick, turnsPerEvent - 1),
-                Effect.sync(() => collector.add(event))
+                Effect.sync(() => seen.push(event))
               )
           )
           const { alive, fiber } = yield* UploadChecks.forkSupervised(upload)
@@ -60,7 +60,7 @@ describe("interruption with a slow consumer", () => {
           assert.deepStrictEqual((yield* alive).map((f) => f.id()), [])
           yield* UploadChecks.assertSessionsClosed(undefined)
           const stored = new Set(yield* UploadChecks.storedNames)
-          const report = collector.report()
+          const report = UploadReport.fromEvents(seen)
           for (const file of report.files) assert.strictEqual(stored.has(file.name), file.status === "uploaded")
           const reported = new Set(report.files.map((f) => f.name))
           const unreported = [...new Set([...stored].map(documentOf))].filter((name) => !reported.has(name))

@@ -1,4 +1,5 @@
 import { Emulator } from "@effect-deepset/emulator"
+import { Upload, type UploadEvent, UploadSource } from "@effect-deepset/sdk"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import { assert, describe, it } from "@effect/vitest"
@@ -8,9 +9,6 @@ import * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
 import { createHash } from "node:crypto"
-import * as Upload from "../../packages/sdk/src/Upload.js"
-import type { UploadEvent } from "../../packages/sdk/src/UploadEvent.js"
-import * as UploadSource from "../../packages/sdk/src/UploadSource.js"
 import * as Harness from "./harness.js"
 import { waitUntil } from "./support.js"
 
@@ -109,7 +107,7 @@ describe("Upload.events", () => {
         const events = Array.from(
           yield* Stream.runCollect(Upload.events(sources, { maxFilesPerSession: 3, concurrency: 4, wait: true }))
         )
-        const position = (predicate: (e: UploadEvent) => boolean) => events.findIndex(predicate)
+        const position = (predicate: (e: UploadEvent.UploadEvent) => boolean) => events.findIndex(predicate)
         const opened = events.filter((e) => e._tag === "SessionOpened")
         assert.strictEqual(opened.length, 3)
         for (const session of opened) {

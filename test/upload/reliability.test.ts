@@ -1,12 +1,10 @@
 import { Emulator, Fault } from "@effect-deepset/emulator"
+import { Upload, type UploadEvent, UploadReport, type UploadSource } from "@effect-deepset/sdk"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as FastCheck from "effect/FastCheck"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
-import * as Upload from "../../packages/sdk/src/Upload.js"
-import * as UploadReport from "../../packages/sdk/src/UploadReport.js"
-import type * as UploadSource from "../../packages/sdk/src/UploadSource.js"
 import * as Harness from "./harness.js"
 
 // A file set: unique names (the index keeps them apart), sizes from empty to a few KiB, some with metadata,
@@ -83,12 +81,12 @@ describe("nothing lost", () => {
             Array.from({ length: count }, (_, i) => ({ stem: "f", size: i * 10, meta: i % 3 === 0 }))
           )
           const concurrency = 4
-          const collector = UploadReport.collector()
+          const seen: Array<UploadEvent.UploadEvent> = []
           yield* Upload.events(sources, { maxFilesPerSession: 7, concurrency, s3Retry: Schedule.recurs(30) }).pipe(
             Stream.take(stopAfter),
-            Stream.runForEach((event) => Effect.sync(() => collector.add(event)))
+            Stream.runForEach((event) => Effect.sync(() => seen.push(event)))
           )
-          const report = collector.report()
+          const report = UploadReport.fromEvents(seen)
           const sessions = yield* emulator.sessions
           assert.isTrue(sessions.every((s) => s.status === "CLOSED"), "no session is left open")
           const stored = new Set((yield* emulator.objects()).map((o) => o.filename))

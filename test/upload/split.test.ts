@@ -1,8 +1,7 @@
 import { Emulator } from "@effect-deepset/emulator"
+import { Upload, type UploadSource } from "@effect-deepset/sdk"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Upload from "../../packages/sdk/src/Upload.js"
-import type * as UploadSource from "../../packages/sdk/src/UploadSource.js"
 import * as Harness from "./harness.js"
 
 describe("splitting across sessions", () => {

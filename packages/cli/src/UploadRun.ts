@@ -116,7 +116,7 @@ const upload = (
   Effect.gen(function*() {
     const { style } = output
     const startedAt = yield* Clock.currentTimeMillis
-    const collector = UploadReport.collector()
+    const fold = yield* Ref.make(UploadReport.initial)
     const state = yield* Ref.make(Progress.initial({ files: sources.length, bytes, startedAt, waiting: options.wait }))
     const terminal = yield* Terminal.Terminal
 
@@ -160,7 +160,7 @@ const upload = (
 
     const onEvent = (event: UploadEvent) =>
       Effect.gen(function*() {
-        collector.add(event)
+        yield* Ref.update(fold, (current) => UploadReport.step(current, event))
         yield* Ref.update(state, (current) => Progress.update(current, event))
         if (output.mode !== "json" && !isRepeat(event)) yield* log(event)
       })
@@ -175,7 +175,8 @@ const upload = (
     const finish = (interrupted: boolean) =>
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
-        const report = interrupted ? yield* confirmClosed(collector.report()) : collector.report()
+        const seen = UploadReport.fromFold(yield* Ref.get(fold))
+        const report = interrupted ? yield* confirmClosed(seen) : seen
         const context: ReportView.Context = {
           workspace: connected.workspace,
           target: connected.kind,

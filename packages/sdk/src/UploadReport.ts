@@ -2,12 +2,17 @@
  * The report of an upload: every session and every file, each file uploaded or failed with the reason,
  * and, after waiting, each file's ingestion state. Its counts always add up to the input.
  *
- * The report is a fold of the upload's events (`collector`), so a run that was interrupted still
- * yields a report of what was done from the events it emitted.
+ * The report is a pure fold of the upload's events (`step`, `sink`), so a run that was interrupted
+ * still yields a report of what was done from the events it emitted.
  *
  * @since 0.1.0
  */
+import * as Chunk from "effect/Chunk"
+import { identity } from "effect/Function"
+import * as HashMap from "effect/HashMap"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import * as Sink from "effect/Sink"
 import * as Models from "./Models.js"
 import type { UploadEvent } from "./UploadEvent.js"
 
@@ -136,21 +141,165 @@ export class UploadReport extends Schema.Class<UploadReport>("UploadReport")({
 export const empty: UploadReport = new UploadReport({ sessions: [], files: [] })
 
 /**
- * Builds a report from events one at a time; `Upload.events` uses it for its `Done` event, and callers
- * use it for a run they cut short.
+ * What the events of a run said so far: the state of the fold that makes the report. Its collections
+ * are persistent, so every step returns a new state and leaves the old one as it was.
  *
  * @since 0.1.0
  * @category models
  */
-export interface Collector {
-  readonly add: (event: UploadEvent) => void
-  readonly report: () => UploadReport
+export interface Fold {
+  readonly sessions: HashMap.HashMap<string, SessionReport>
+  /** Session ids in the order they were first seen. */
+  readonly order: Chunk.Chunk<string>
+  /** Files by their index in the input. */
+  readonly files: HashMap.HashMap<number, FileReport>
+  /** The index of each uploaded file by session and name, for its ingestion event. */
+  readonly uploaded: HashMap.HashMap<string, number>
 }
 
-type Mutable<A> = { -readonly [K in keyof A]: A[K] }
+/**
+ * The fold before any event.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const initial: Fold = {
+  sessions: HashMap.empty(),
+  order: Chunk.empty(),
+  files: HashMap.empty(),
+  uploaded: HashMap.empty()
+}
+
+const trusted = { disableValidation: true } as const
+
+const key = (sessionId: string, name: string) => `${sessionId}/${name}`
+
+/** The fold with the session `sessionId` changed by `f` (a fresh one when it is new). */
+const withSession = (fold: Fold, sessionId: string, f: (session: SessionReport) => SessionReport): Fold => {
+  const found = HashMap.get(fold.sessions, sessionId)
+  const session = Option.getOrElse(found, () => new SessionReport({ sessionId, files: 0, uploaded: 0, closed: false }))
+  return {
+    ...fold,
+    sessions: HashMap.set(fold.sessions, sessionId, f(session)),
+    order: Option.isNone(found) ? Chunk.append(fold.order, sessionId) : fold.order
+  }
+}
+
+const counted = (uploaded: number) => (session: SessionReport) =>
+  new SessionReport({ ...session, files: session.files + 1, uploaded: session.uploaded + uploaded }, trusted)
 
 /**
- * A fresh {@link Collector}.
+ * One step of the fold: the state after `event`.
+ *
+ * @since 0.1.0
+ * @category folding
+ */
+export const step = (fold: Fold, event: UploadEvent): Fold => {
+  switch (event._tag) {
+    case "SessionOpened":
+      return withSession(fold, event.sessionId, identity)
+    case "FileUploaded": {
+      const { bytes, index, input, name, sessionId } = event
+      const file = new FileReport({
+        index,
+        input,
+        name,
+        sessionId,
+        status: "uploaded",
+        bytes,
+        ...(event.meta ? { metaUploaded: true } : {})
+      }, trusted)
+      const next = withSession(fold, sessionId, counted(1))
+      return {
+        ...next,
+        files: HashMap.set(next.files, index, file),
+        uploaded: HashMap.set(next.uploaded, key(sessionId, name), index)
+      }
+    }
+    case "FileFailed": {
+      const { index, input, name, sessionId } = event
+      const file = new FileReport({
+        index,
+        input,
+        name,
+        status: "failed",
+        bytes: 0,
+        error: summary(event.error),
+        ...(sessionId === undefined ? {} : { sessionId }),
+        ...(event.metaUploaded ? { metaUploaded: true } : {})
+      }, trusted)
+      const next = sessionId === undefined ? fold : withSession(fold, sessionId, counted(0))
+      return { ...next, files: HashMap.set(next.files, index, file) }
+    }
+    case "SessionClosed": {
+      const error = event.error
+      return withSession(fold, event.sessionId, (session) =>
+        new SessionReport({
+          ...session,
+          closed: error === undefined,
+          ...(error === undefined ? {} : { closeError: summary(error) })
+        }, trusted))
+    }
+    case "IngestionProgress": {
+      const { expected, failed, finished } = event
+      return withSession(
+        fold,
+        event.sessionId,
+        (session) =>
+          new SessionReport({ ...session, ingestion: new SessionIngestion({ expected, finished, failed }) }, trusted)
+      )
+    }
+    case "IngestionFailed":
+      return withSession(
+        fold,
+        event.sessionId,
+        (session) => new SessionReport({ ...session, ingestionError: summary(event.error) }, trusted)
+      )
+    case "FileIngested": {
+      const index = HashMap.get(fold.uploaded, key(event.sessionId, event.name))
+      const file = Option.flatMap(index, (index) => HashMap.get(fold.files, index))
+      if (Option.isNone(file)) return fold
+      const ingestion = new FileIngestion(
+        event.reason === undefined ? { status: event.status } : { status: event.status, reason: event.reason },
+        trusted
+      )
+      return {
+        ...fold,
+        files: HashMap.set(fold.files, file.value.index, new FileReport({ ...file.value, ingestion }, trusted))
+      }
+    }
+    case "Done":
+      return fold
+  }
+}
+
+/**
+ * The report the fold stands for: sessions in the order they were first seen, files in input order.
+ *
+ * @since 0.1.0
+ * @category folding
+ */
+export const fromFold = (fold: Fold): UploadReport =>
+  new UploadReport({
+    sessions: Chunk.toReadonlyArray(Chunk.map(fold.order, (id) => Option.getOrThrow(HashMap.get(fold.sessions, id)))),
+    files: Array.from(HashMap.values(fold.files)).sort((a, b) => a.index - b.index)
+  }, trusted)
+
+/**
+ * The report of a sequence of events.
+ *
+ * @since 0.1.0
+ * @category folding
+ */
+export const fromEvents = (events: Iterable<UploadEvent>): UploadReport => {
+  let fold = initial
+  for (const event of events) fold = step(fold, event)
+  return fromFold(fold)
+}
+
+/**
+ * The report of a stream of events, as a `Sink`: the same report as the `Done` event, also for a run
+ * cut short (the sink folds whatever events reached it).
  *
  * @example
  * ```ts
@@ -159,127 +308,13 @@ type Mutable<A> = { -readonly [K in keyof A]: A[K] }
  * import * as Stream from "effect/Stream"
  *
  * // Upload for at most a minute, then report what was done.
- * const program = Effect.gen(function*() {
- *   const collector = UploadReport.collector()
- *   yield* Upload.events([{ name: "a.txt", body: "a" }]).pipe(
- *     Stream.interruptWhen(Effect.sleep("1 minute")),
- *     Stream.runForEach((event) => Effect.sync(() => collector.add(event)))
- *   )
- *   return collector.report()
- * })
+ * const program = Upload.events([{ name: "a.txt", body: "a" }]).pipe(
+ *   Stream.interruptWhen(Effect.sleep("1 minute")),
+ *   Stream.run(UploadReport.sink)
+ * )
  * ```
  *
  * @since 0.1.0
- * @category constructors
+ * @category folding
  */
-export const collector = (): Collector => {
-  const sessions = new Map<string, Mutable<SessionReport>>()
-  const files: Array<Mutable<FileReport>> = []
-  // Uploaded files by session and name, for ingestion events; built at the first one, as most runs never wait.
-  let byName: Map<string, Mutable<FileReport>> | undefined
-  const session = (sessionId: string): Mutable<SessionReport> => {
-    let found = sessions.get(sessionId)
-    if (found === undefined) {
-      found = { sessionId, files: 0, uploaded: 0, closed: false }
-      sessions.set(sessionId, found)
-    }
-    return found
-  }
-  const key = (sessionId: string, name: string) => `${sessionId}/${name}`
-  const add = (event: UploadEvent): void => {
-    switch (event._tag) {
-      case "SessionOpened": {
-        session(event.sessionId)
-        break
-      }
-      case "FileUploaded": {
-        const target = session(event.sessionId)
-        target.files++
-        target.uploaded++
-        const file: Mutable<FileReport> = {
-          index: event.index,
-          input: event.input,
-          name: event.name,
-          sessionId: event.sessionId,
-          status: "uploaded",
-          bytes: event.bytes
-        }
-        if (event.meta) file.metaUploaded = true
-        files.push(file)
-        byName?.set(key(event.sessionId, event.name), file)
-        break
-      }
-      case "FileFailed": {
-        const file: Mutable<FileReport> = {
-          index: event.index,
-          input: event.input,
-          name: event.name,
-          status: "failed",
-          bytes: 0,
-          error: summary(event.error)
-        }
-        if (event.sessionId !== undefined) {
-          session(event.sessionId).files++
-          file.sessionId = event.sessionId
-        }
-        if (event.metaUploaded) file.metaUploaded = true
-        files.push(file)
-        break
-      }
-      case "SessionClosed": {
-        const target = session(event.sessionId)
-        target.closed = event.error === undefined
-        if (event.error !== undefined) target.closeError = summary(event.error)
-        break
-      }
-      case "IngestionProgress": {
-        const { expected, failed, finished } = event
-        session(event.sessionId).ingestion = new SessionIngestion({ expected, finished, failed })
-        break
-      }
-      case "IngestionFailed": {
-        session(event.sessionId).ingestionError = summary(event.error)
-        break
-      }
-      case "FileIngested": {
-        if (byName === undefined) {
-          byName = new Map()
-          for (const file of files) {
-            if (file.status === "uploaded" && file.sessionId !== undefined) {
-              byName.set(key(file.sessionId, file.name), file)
-            }
-          }
-        }
-        const file = byName.get(key(event.sessionId, event.name))
-        if (file !== undefined) {
-          file.ingestion = new FileIngestion(
-            event.reason === undefined ? { status: event.status } : { status: event.status, reason: event.reason },
-            { disableValidation: true }
-          )
-        }
-        break
-      }
-      case "Done": {
-        break
-      }
-    }
-  }
-  const report = (): UploadReport =>
-    new UploadReport({
-      sessions: Array.from(sessions.values(), (s) => new SessionReport(s, { disableValidation: true })),
-      files: files.map((f) => new FileReport(f, { disableValidation: true })).sort((a, b) => a.index - b.index)
-    }, { disableValidation: true })
-  return { add, report }
-}
-
-/**
- * The report of a sequence of events.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const fromEvents = (events: Iterable<UploadEvent>): UploadReport => {
-  const collect = collector()
-  for (const event of events) collect.add(event)
-  return collect.report()
-}
+export const sink: Sink.Sink<UploadReport, UploadEvent> = Sink.map(Sink.foldLeft(initial, step), fromFold)

@@ -179,11 +179,9 @@ export const supervised = <A, E, R>(
   })
 
 /**
- * Resets the emulator and starts the client's deadline watcher outside any supervised run. The watcher
- * (see packages/sdk/src/internal/deadlines.ts) belongs to the client, not to an upload: the client's first
- * request starts it in the client's scope, and it lives until it has been idle for one timeout (which never
- * passes while a test clock stands still) or the client's scope closes. Started here, it is not counted
- * among the fibers an upload leaves behind. The request log is cleared afterwards.
+ * Resets the emulator and makes one API call outside any supervised run, so that whatever the client
+ * sets up at its first request (the transport's connection pool) is not counted among the fibers an
+ * upload leaves behind. The request log is cleared afterwards.
  */
 export const freshStart = Effect.gen(function*() {
   const emulator = yield* Emulator.Emulator

@@ -46,7 +46,9 @@ const traced = <E>(schedule: Schedule.Schedule<unknown, E>, span: Tracer.Span): 
   let resends = 0
   return Schedule.intersect(schedule, Schedule.identity<E>()).pipe(
     Schedule.modifyDelayEffect(([, error], wait) =>
-      Effect.map(Clock.currentTimeNanos, (now) => {
+      // In millis: a TestClock at a fractional instant (jittered waits) cannot tell its time in nanos.
+      Effect.map(Clock.currentTimeMillis, (millis) => {
+        const now = BigInt(Math.floor(millis)) * 1_000_000n
         resends++
         const status = statusOf(error)
         span.attribute(ATTR_RESEND_COUNT, resends)

@@ -18,6 +18,7 @@ import * as Either from "effect/Either"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
+import * as Ref from "effect/Ref"
 import type * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -297,12 +298,13 @@ export const events = <E, R>(
       ? prepareEach(input)
       : Stream.fromIterable(yield* prepareAll(input))
     const handoff = Handoff.make<UploadEvent, E>()
-    const collector = UploadReport.collector()
-    const emit: Emit = (event) => {
-      collector.add(event)
-      return handoff.send(event)
-    }
-    const done = Effect.suspend(() => emit(UploadEvent.Done({ report: collector.report() })))
+    const fold = yield* Ref.make(UploadReport.initial)
+    const emit: Emit = (event) =>
+      Effect.zipRight(Ref.update(fold, (current) => UploadReport.step(current, event)), handoff.send(event))
+    const done = Effect.flatMap(
+      Ref.get(fold),
+      (current) => emit(UploadEvent.Done({ report: UploadReport.fromFold(current) }))
+    )
     yield* Effect.forkScoped(handoff.into(Effect.zipRight(run(sources, options, emit), done)))
     return handoff.stream
   }))
