@@ -1,7 +1,11 @@
+import { Emulator } from "@effect-deepset/emulator"
+import { Upload } from "@effect-deepset/sdk"
 import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as FastCheck from "effect/FastCheck"
 import * as FileName from "../../packages/sdk/src/internal/fileName.js"
+import * as Harness from "./harness.js"
 
 // eslint-disable-next-line no-control-regex
 const unsafe = /[\\/#%"'|<>{}`^[\]~\u0000-\u001f\u007f-\u009f]/
@@ -87,5 +91,69 @@ describe("file names", () => {
     assert.isFalse(FileName.isMetaName(".meta.json"))
     assert.isFalse(FileName.isMetaName("report.pdf"))
     assert.strictEqual(FileName.metaName("report.pdf"), "report.pdf.meta.json")
+  })
+})
+
+describe("file names on the wire", () => {
+  it("are percent-encoded as Python's quote(name, safe=\"\") does (aiohttp's quote_fields), byte for byte", () => {
+    // Each right-hand side is what /usr/bin/python3 printed for urllib.parse.quote(name, "", encoding="utf-8").
+    const vectors: ReadonlyArray<readonly [string, string]> = [
+      ["with space.txt", "with%20space.txt"],
+      ["日本語.txt", "%E6%97%A5%E6%9C%AC%E8%AA%9E.txt"],
+      ["plus+amp&.txt", "plus%2Bamp%26.txt"],
+      ["comma,semi;colon.txt", "comma%2Csemi%3Bcolon.txt"],
+      ["a!b*c(d)e.txt", "a%21b%2Ac%28d%29e.txt"],
+      ["tilde_dot-ok.md", "tilde_dot-ok.md"],
+      ["é😀.pdf", "%C3%A9%F0%9F%98%80.pdf"]
+    ]
+    for (const [name, wire] of vectors) assert.strictEqual(FileName.wireName(name), wire, name)
+  })
+
+  it.prop("leave only unreserved characters and escapes, so no ; , \" or line break reaches a store's parser", [
+    hostileName
+  ], ([name]) => {
+    const result = FileName.safeName(name)
+    if (Either.isRight(result)) {
+      const wire = FileName.wireName(result.right)
+      assert.match(wire, /^(?:[A-Za-z0-9_.~-]|%[0-9A-F]{2})*$/)
+      assert.strictEqual(decodeURIComponent(wire), result.right)
+    }
+  }, { fastCheck: { seed: 17 } })
+})
+
+describe("file names through the emulator", () => {
+  it.layer(Harness.layer({ ingestionDelay: 0 }))((it) => {
+    it.effect.prop(
+      "the document name the emulator shows is the name the report shows",
+      [FastCheck.uniqueArray(hostileName, { minLength: 1, maxLength: 6 })],
+      ([names]) =>
+        Effect.gen(function*() {
+          const emulator = yield* Emulator.Emulator
+          // Only names that are usable and distinct once made safe: the others never reach the wire.
+          const seen = new Set<string>()
+          const sources = names.flatMap((name, i) => {
+            const safe = FileName.safeName(name)
+            if (Either.isLeft(safe) || seen.has(safe.right) || FileName.isMetaName(safe.right)) return []
+            seen.add(safe.right)
+            return [{ name, body: `document ${i}` }]
+          })
+          if (sources.length === 0) return
+          const report = yield* Upload.files(sources, { wait: true })
+          assert.strictEqual(report.uploaded, sources.length)
+          const sessionId = report.sessions[0]!.sessionId
+          const objects = yield* emulator.objects(sessionId)
+          // The key holds the encoded name, which the emulator decoded into the document name.
+          for (const o of objects) assert.isTrue(o.key.endsWith(`/${FileName.wireName(o.filename)}`), o.key)
+          const stored = objects.map((o) => o.filename).sort()
+          assert.deepStrictEqual(stored, report.files.map((f) => f.name).sort())
+          const indexed = (yield* emulator.workspaceIndex(Harness.workspace))
+            .filter((f) => f.sessionId === sessionId)
+            .map((f) => f.name)
+            .sort()
+          assert.deepStrictEqual(indexed, stored)
+          assert.isTrue(report.files.every((f) => f.ingestion?.status === "FINISHED"))
+        }),
+      { fastCheck: { numRuns: 25, seed: 23 } }
+    )
   })
 })

@@ -12,6 +12,7 @@ import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
+import * as FileName from "../../packages/sdk/src/internal/fileName.js"
 import * as Multipart from "../../packages/sdk/src/internal/multipart.js"
 import * as Source from "../../packages/sdk/src/internal/source.js"
 
@@ -56,7 +57,9 @@ describe("multipart bodies", () => {
         const [lastName, file] = entries[entries.length - 1]!
         assert.strictEqual(lastName, "file")
         assert.instanceOf(file, File)
-        assert.strictEqual((file as File).name, name)
+        // The name travels percent-encoded, as the official client sends it; the receiver decodes it.
+        assert.strictEqual((file as File).name, FileName.wireName(name))
+        assert.strictEqual(decodeURIComponent((file as File).name), name)
         assert.deepStrictEqual(new Uint8Array(yield* Effect.promise(() => (file as File).arrayBuffer())), content)
       }).pipe(Effect.provide(NodeFileSystem.layer)),
     { fastCheck: { numRuns: 50, seed: 4 } }

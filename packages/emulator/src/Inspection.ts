@@ -57,7 +57,7 @@ export class StoredObject extends Schema.Class<StoredObject>("StoredObject")({
   workspace: Schema.String,
   /** The full S3 key, `<org>/<workspace id>/<session id>/<filename>`. */
   key: Schema.String,
-  /** The key below the session prefix: the file's name as the API lists it. */
+  /** The file's name as the API lists it: the key below the session prefix, percent-decoded. */
   filename: Schema.String,
   /** The `file_ingestion_id` the file is listed under. */
   fileIngestionId: Schema.String,

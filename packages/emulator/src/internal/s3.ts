@@ -7,6 +7,7 @@ import * as Either from "effect/Either"
 import * as NodePath from "node:path"
 import type * as Fault from "../Fault.js"
 import * as Inject from "./inject.js"
+import { documentName } from "./keyName.js"
 import * as Multipart from "./multipart.js"
 import { type S3Error, s3Error, verify } from "./policy.js"
 import * as RequestBody from "./requestBody.js"
@@ -47,12 +48,15 @@ class UploadState {
 
 const noFile = s3Error(400, "InvalidArgument", "POST requires exactly one file upload per request.")
 
-/** Splits `<org>/<workspace id>/<session id>/<name>`; the name may itself hold slashes. */
+/**
+ * Splits `<org>/<workspace id>/<session id>/<name>`; the name may itself hold slashes. `name` is the
+ * document name, percent-decoded (`documentName`); `rawName` is the key's part as stored.
+ */
 const splitKey = (key: string) => {
   const parts = key.split("/")
-  return parts.length < 4
-    ? undefined
-    : { org: parts[0]!, workspaceId: parts[1]!, sessionId: parts[2]!, name: parts.slice(3).join("/") }
+  if (parts.length < 4) return undefined
+  const rawName = parts.slice(3).join("/")
+  return { org: parts[0]!, workspaceId: parts[1]!, sessionId: parts[2]!, rawName, name: documentName(rawName) }
 }
 
 const accessDenied = (message: string) => s3Error(403, "AccessDenied", message)
@@ -77,7 +81,7 @@ const check = (runtime: EmulatorRuntime, fields: ReadonlyMap<string, string>, fi
     ) {
       return Either.left(accessDenied("The key does not lie under an upload session's prefix."))
     }
-    if (target.name.length === 0 || target.name.endsWith("/")) {
+    if (target.rawName.length === 0 || target.rawName.endsWith("/") || target.name.length === 0) {
       return Either.left(s3Error(400, "InvalidArgument", "The file part has no file name."))
     }
     if (session.status(now) !== "OPEN") {
@@ -123,7 +127,8 @@ const faultFor = (
   entry: Entry,
   info: Multipart.FileInfo
 ): Effect.Effect<void, never, HttpServerRequest.HttpServerRequest | CurrentEntry> | undefined => {
-  const fault = runtime.faults.next("s3", info.name)
+  // A rule's glob names documents, so it meets the name decoded as the document name is.
+  const fault = runtime.faults.next("s3", documentName(info.name))
   if (fault === undefined) return undefined
   // Logged when it strikes: a hang once the body is in, damage once the upload is stored (Inject.after).
   if (fault._tag === "ConnectionReset" || Inject.strikesBefore(fault)) entry.fault = fault._tag

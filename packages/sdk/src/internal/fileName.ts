@@ -56,3 +56,16 @@ export const metaName = (name: string): string => name + metaSuffix
 
 /** Whether a name is a metadata companion's. */
 export const isMetaName = (name: string): boolean => name.endsWith(metaSuffix) && name.length > metaSuffix.length
+
+// encodeURIComponent leaves these five alone; Python's `quote(name, safe="")` encodes them.
+const subDelims = /[!'()*]/g
+
+/**
+ * The name as it goes into the multipart `filename`: percent-encoded exactly as deepset's official
+ * Python client sends it (aiohttp's `FormData(quote_fields=True)`, that is `urllib.parse.quote(name,
+ * safe="")` on UTF-8), so that the service, which decodes the S3 key's last segment, shows the same
+ * document name for either client. Only `A-Z a-z 0-9 _ . - ~` stay as they are, so `;`, `,`, `"` and
+ * line breaks never reach a store's `Content-Disposition` parser. Takes a safe name (no lone surrogate).
+ */
+export const wireName = (name: string): string =>
+  encodeURIComponent(name).replace(subDelims, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)

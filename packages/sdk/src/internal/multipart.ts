@@ -10,6 +10,7 @@
  */
 
 import * as Stream from "effect/Stream"
+import { wireName } from "./fileName.js"
 
 const encoder = new TextEncoder()
 
@@ -34,7 +35,7 @@ export interface Envelope {
   readonly contentType: string
 }
 
-// WHATWG's multipart/form-data encoding: in names and file names, CR, LF and `"` are percent-encoded.
+// WHATWG's multipart/form-data encoding of field names: CR, LF and `"` are percent-encoded.
 const escapeName = (name: string): string =>
   name.replace(/[\r\n"]/g, (c) => c === "\r" ? "%0D" : c === "\n" ? "%0A" : "%22")
 
@@ -63,9 +64,9 @@ export const make = (fields: Readonly<Record<string, string>>, boundary: string 
   }
 }
 
-/** The envelope of one file in a session's form. */
+/** The envelope of one file in a session's form; the name is sent percent-encoded (`wireName`). */
 export const envelope = (form: Form, fileName: string): Envelope => {
-  const header = encoder.encode(`${escapeName(fileName)}"${CRLF}Content-Type: application/octet-stream${CRLF}${CRLF}`)
+  const header = encoder.encode(`${wireName(fileName)}"${CRLF}Content-Type: application/octet-stream${CRLF}${CRLF}`)
   return {
     head: [form.preamble, header],
     headLength: form.preamble.length + header.length,
