@@ -127,7 +127,10 @@ const command = Command.make("deepset-emulator", options, (args) =>
         }`,
         ...args.faults.map((rule) => `  fault    ${JSON.stringify(rule)}`),
         "",
-        `export DEEPSET_API_URL=${emulator.apiUrl} DEEPSET_API_KEY=${emulator.apiKey}`
+        // A workspace it accepts, so that a client run with these settings alone works at once.
+        `export DEEPSET_API_URL=${emulator.apiUrl} DEEPSET_API_KEY=${emulator.apiKey} DEEPSET_WORKSPACE=${
+          args.workspaces[0] ?? "default"
+        }`
       ].join("\n")
     )
     return yield* Effect.never

@@ -21,7 +21,7 @@ const spawnEmulator = (args: ReadonlyArray<string>) =>
       let err = ""
       child.stdout.on("data", (chunk: Buffer) => {
         out += chunk.toString("utf8")
-        if (out.includes("DEEPSET_API_KEY=")) resume(Effect.succeed({ child, banner: out }))
+        if (/export DEEPSET_API_URL=.*\n/.test(out)) resume(Effect.succeed({ child, banner: out }))
       })
       child.stderr.on("data", (chunk: Buffer) => {
         err += chunk.toString("utf8")
@@ -36,7 +36,37 @@ const spawnEmulator = (args: ReadonlyArray<string>) =>
       })
   )
 
+/** Runs the CLI with exactly the environment the emulator's `export` line sets (and PATH). */
+const runCli = (env: Record<string, string>, args: ReadonlyArray<string>) =>
+  Effect.async<{ readonly code: number | null; readonly out: string }>((resume) => {
+    const child = ChildProcess.spawn(
+      process.execPath,
+      ["--import", "tsx", "--conditions=source", NodePath.join(root, "packages/cli/src/bin.ts"), ...args],
+      { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { PATH: process.env.PATH ?? "", ...env } }
+    )
+    let out = ""
+    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString("utf8")))
+    child.stderr.on("data", (chunk: Buffer) => (out += chunk.toString("utf8")))
+    child.on("exit", (code) => resume(Effect.succeed({ code, out })))
+  })
+
 describe("deepset-emulator", () => {
+  it.scopedLive(
+    "its printed export line is enough for deepset-upload sessions list",
+    () =>
+      Effect.gen(function*() {
+        const { banner } = yield* spawnEmulator(["--port", "0", "--seed", "3", "--workspace", "team-docs"])
+        const line = banner.split("\n").find((l) => l.startsWith("export "))!
+        const env = Object.fromEntries(
+          line.slice("export ".length).split(" ").map((pair) => pair.split("=", 2) as [string, string])
+        )
+        assert.strictEqual(env.DEEPSET_WORKSPACE, "team-docs")
+        const listed = yield* runCli(env, ["sessions", "list"])
+        assert.strictEqual(listed.code, 0, listed.out)
+      }),
+    { timeout: 60_000 }
+  )
+
   it.scopedLive(
     "prints its URL and key, serves the API, applies --fault, and cleans up on SIGINT",
     () =>
@@ -92,7 +122,7 @@ describe("deepset-emulator", () => {
           let out = ""
           child.stdout.on("data", (chunk: Buffer) => {
             out += chunk.toString("utf8")
-            if (out.includes("DEEPSET_API_KEY=")) resume(Effect.succeed(out))
+            if (/export DEEPSET_API_URL=.*\n/.test(out)) resume(Effect.succeed(out))
           })
           child.on("exit", (code) => resume(Effect.fail(new Error(`exited with ${code}: ${out}`))))
         })
