@@ -60,6 +60,7 @@ import * as UploadSource from "./UploadSource.js"
  * the wire, is the limit; a remote S3 with more latency per request gains more from it than loopback.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const defaultConcurrency = 32
 
@@ -67,6 +68,7 @@ export const defaultConcurrency = 32
  * The most files (documents and metadata companions) one session accepts.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const maxFilesPerSession: number = S3Session.maxFilesPerSession
 
@@ -74,6 +76,7 @@ export const maxFilesPerSession: number = S3Session.maxFilesPerSession
  * How long waiting for ingestion lasts unless told otherwise (30 minutes).
  *
  * @since 0.1.0
+ * @category constants
  */
 export const defaultIngestionTimeout: Duration.Duration = S3Session.defaultIngestionTimeout
 
@@ -82,6 +85,7 @@ export const defaultIngestionTimeout: Duration.Duration = S3Session.defaultInges
  * then 1.5 times longer each time, at most every 10 seconds.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const defaultIngestionSchedule: Schedule.Schedule<unknown> = S3Session.defaultIngestionSchedule
 
@@ -99,7 +103,7 @@ export const defaultIngestionSchedule: Schedule.Schedule<unknown> = S3Session.de
  * @since 0.1.0
  * @category options
  */
-export interface SessionOptions {
+export interface SessionSettings {
   readonly workspaceName?: string | undefined
   readonly writeMode?: Models.KnownWriteMode | undefined
   readonly s3Retry?: Schedule.Schedule<unknown, UploadErrors.S3AttemptError> | false | undefined
@@ -130,7 +134,7 @@ export interface WaitOptions {
  * @since 0.1.0
  * @category options
  */
-export interface Options extends SessionOptions {
+export interface Options extends SessionSettings {
   readonly concurrency?: number | undefined
   readonly maxFilesPerSession?: number | undefined
   readonly wait?: boolean | WaitOptions | undefined
@@ -262,7 +266,7 @@ export const paths = (
   )
 
 /**
- * A document that reached S3 through {@link Session.send}.
+ * A document that reached S3 through {@link OpenSession.send}.
  *
  * @since 0.1.0
  * @category models
@@ -277,7 +281,7 @@ export interface Sent {
 }
 
 /**
- * Why {@link Session.send} did not upload a source.
+ * Why {@link OpenSession.send} did not upload a source.
  *
  * @since 0.1.0
  * @category errors
@@ -296,7 +300,7 @@ export type SendError =
  * @since 0.1.0
  * @category models
  */
-export interface Session {
+export interface OpenSession {
   readonly sessionId: string
   readonly expiresAt: DateTime.Utc
   /** The session as the API created it. */
@@ -320,7 +324,7 @@ export interface Session {
  * @since 0.1.0
  * @category options
  */
-export interface OpenOptions extends SessionOptions {
+export interface OpenOptions extends SessionSettings {
   readonly maxFiles?: number | undefined
 }
 
@@ -346,7 +350,7 @@ export interface OpenOptions extends SessionOptions {
  */
 export const session = (
   options: OpenOptions = {}
-): Effect.Effect<Session, Errors.CreateError, DeepsetClient | FileSystem.FileSystem | Scope.Scope> =>
+): Effect.Effect<OpenSession, Errors.CreateError, DeepsetClient | FileSystem.FileSystem | Scope.Scope> =>
   Effect.gen(function*() {
     const context = yield* Effect.context<DeepsetClient | FileSystem.FileSystem>()
     const opened = yield* S3Session.open(options)
@@ -374,7 +378,7 @@ export const session = (
       uploaded: Effect.sync(opened.uploaded),
       expected: Effect.sync(opened.expected),
       close: Effect.provide(opened.close, context)
-    } satisfies Session
+    } satisfies OpenSession
   }).pipe(Effect.withSpan("Upload.session"))
 
 /**
@@ -386,7 +390,7 @@ export const session = (
 export interface IngestionOptions extends WaitOptions {
   readonly workspaceName?: string | undefined
   readonly sessionId: string
-  /** What ingestion will count: the documents that reached S3, not the ones attempted (see `Session.expected`). */
+  /** What ingestion will count: the documents that reached S3, not the ones attempted (see `OpenSession.expected`). */
   readonly expected: number
 }
 

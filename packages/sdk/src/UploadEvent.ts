@@ -110,3 +110,19 @@ export type UploadEvent = Data.TaggedEnum<{
  * @category constructors
  */
 export const UploadEvent = Data.taggedEnum<UploadEvent>()
+
+/**
+ * Whether a value is an event of the given tag (`UploadEvent.$is("FileUploaded")(event)`).
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const $is: typeof UploadEvent.$is = UploadEvent.$is
+
+/**
+ * Matches an event by its tag, every tag handled (`UploadEvent.$match(event, { FileUploaded: … })`).
+ *
+ * @since 0.1.0
+ * @category pattern matching
+ */
+export const $match: typeof UploadEvent.$match = UploadEvent.$match

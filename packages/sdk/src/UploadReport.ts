@@ -22,7 +22,7 @@ import type { UploadEvent } from "./UploadEvent.js"
  * @since 0.1.0
  * @category models
  */
-export class ErrorSummary extends Schema.Class<ErrorSummary>("ErrorSummary")({
+export class ErrorSummary extends Schema.Class<ErrorSummary>("@effect-deepset/sdk/ErrorSummary")({
   tag: Schema.String,
   message: Schema.String
 }) {}
@@ -36,7 +36,7 @@ const summary = (error: { readonly _tag: string; readonly message: string }): Er
  * @since 0.1.0
  * @category models
  */
-export class FileIngestion extends Schema.Class<FileIngestion>("FileIngestion")({
+export class FileIngestion extends Schema.Class<FileIngestion>("@effect-deepset/sdk/FileIngestion")({
   status: Models.IngestionStatus,
   reason: Schema.optional(Models.IngestionStatusReason)
 }) {}
@@ -54,7 +54,7 @@ export class FileIngestion extends Schema.Class<FileIngestion>("FileIngestion")(
  * @since 0.1.0
  * @category models
  */
-export class FileReport extends Schema.Class<FileReport>("FileReport")({
+export class FileReport extends Schema.Class<FileReport>("@effect-deepset/sdk/FileReport")({
   index: Schema.Number,
   input: Schema.String,
   name: Schema.String,
@@ -73,7 +73,7 @@ export class FileReport extends Schema.Class<FileReport>("FileReport")({
  * @since 0.1.0
  * @category models
  */
-export class SessionIngestion extends Schema.Class<SessionIngestion>("SessionIngestion")({
+export class SessionIngestion extends Schema.Class<SessionIngestion>("@effect-deepset/sdk/SessionIngestion")({
   expected: Schema.Number,
   finished: Schema.Number,
   failed: Schema.Number
@@ -91,7 +91,7 @@ export class SessionIngestion extends Schema.Class<SessionIngestion>("SessionIng
  * @since 0.1.0
  * @category models
  */
-export class SessionReport extends Schema.Class<SessionReport>("SessionReport")({
+export class SessionReport extends Schema.Class<SessionReport>("@effect-deepset/sdk/SessionReport")({
   sessionId: Schema.String,
   files: Schema.Number,
   uploaded: Schema.Number,
@@ -107,7 +107,7 @@ export class SessionReport extends Schema.Class<SessionReport>("SessionReport")(
  * @since 0.1.0
  * @category models
  */
-export class UploadReport extends Schema.Class<UploadReport>("UploadReport")({
+export class UploadReport extends Schema.Class<UploadReport>("@effect-deepset/sdk/UploadReport")({
   sessions: Schema.Array(SessionReport),
   files: Schema.Array(FileReport)
 }) {
