@@ -40,6 +40,10 @@ for (const transport of transports) {
           assert.strictEqual(request.method, "POST")
           assert.strictEqual(request.path, "/api/v1/workspaces/my%20ws%2F1/upload_sessions")
           assert.deepStrictEqual(JSON.parse(request.body), { write_mode: "OVERWRITE" })
+
+          server.script(json(201, wireUploadSession))
+          yield* run(UploadSessions.create({ workspaceName: "ws", parallelProcessing: false }))
+          assert.deepStrictEqual(JSON.parse(server.requests[1]!.body), { parallel_processing_enabled: false })
           assert.strictEqual(request.headers["authorization"], `Bearer ${TEST_API_KEY}`)
           assert.strictEqual(request.headers["accept"], "application/json")
           assert.strictEqual(request.headers["user-agent"], "@effect-deepset/sdk/0.1.0")

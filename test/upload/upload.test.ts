@@ -27,6 +27,17 @@ describe("Upload.files", () => {
         const sessions = yield* emulator.sessions
         assert.deepStrictEqual(sessions.map((s) => s.status), ["CLOSED", "CLOSED"])
       }))
+
+    it.effect("parallelProcessing reaches the session's create; without it, the service's default", () =>
+      Effect.gen(function*() {
+        const emulator = yield* Emulator.Emulator
+        const parallel = yield* Upload.files([{ name: "p.txt", body: "p" }], { parallelProcessing: true })
+        const plain = yield* Upload.files([{ name: "q.txt", body: "q" }])
+        const sessions = yield* emulator.sessions
+        const flag = (id: string) => sessions.find((s) => s.sessionId === id)?.parallelProcessingEnabled
+        assert.isTrue(flag(parallel.sessions[0]!.sessionId))
+        assert.isFalse(flag(plain.sessions[0]!.sessionId))
+      }))
   })
 })
 

@@ -34,6 +34,13 @@ const writeMode = Options.choice("write-mode", ["KEEP", "OVERWRITE", "FAIL"]).pi
   Options.optional
 )
 
+const parallelProcessing = Options.boolean("parallel-processing").pipe(
+  Options.withDescription(
+    "Ask deepset to ingest the session's files in parallel (parallel_processing_enabled). Faster; use it only " +
+      "if no other upload of the same files runs at the same time."
+  )
+)
+
 const recursive = Options.boolean("recursive").pipe(
   Options.withAlias("r"),
   Options.withDescription("Also upload the files in sub-folders of the folders given.")
@@ -103,6 +110,7 @@ export const command = Command.make(
     paths,
     workspace: Flags.workspace,
     writeMode,
+    parallelProcessing,
     recursive,
     ext,
     concurrency,

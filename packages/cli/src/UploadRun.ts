@@ -39,6 +39,7 @@ export interface Options {
   readonly workspace: Option.Option<string>
   readonly apiUrl: Option.Option<string>
   readonly writeMode: Option.Option<"KEEP" | "OVERWRITE" | "FAIL">
+  readonly parallelProcessing: boolean
   readonly recursive: boolean
   readonly ext: ReadonlyArray<string>
   readonly concurrency: Option.Option<number>
@@ -168,6 +169,8 @@ const upload = (
     const events = Upload.events(sources, {
       workspaceName: connected.workspace,
       writeMode: Option.getOrUndefined(options.writeMode),
+      // Sent only when asked for: the service's own default applies otherwise.
+      parallelProcessing: options.parallelProcessing || undefined,
       concurrency: Option.getOrUndefined(options.concurrency),
       wait: options.wait ? { timeout: Option.getOrElse(options.timeout, () => defaultTimeout) } : false
     })

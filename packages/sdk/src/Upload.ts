@@ -106,6 +106,8 @@ export const defaultIngestionSchedule: Schedule.Schedule<unknown> = S3Session.de
 export interface SessionSettings {
   readonly workspaceName?: string | undefined
   readonly writeMode?: Models.KnownWriteMode | undefined
+  /** Sent on create as `parallel_processing_enabled` (see `UploadSessions.CreateOptions.parallelProcessing`). */
+  readonly parallelProcessing?: boolean | undefined
   readonly s3Retry?: Schedule.Schedule<unknown, UploadErrors.S3AttemptError> | false | undefined
   readonly s3Timeout?: Duration.DurationInput | undefined
 }

@@ -29,6 +29,7 @@ export const maxFilesPerSession = 10_000
 export interface Options {
   readonly workspaceName?: string | undefined
   readonly writeMode?: Models.KnownWriteMode | undefined
+  readonly parallelProcessing?: boolean | undefined
   readonly s3Retry?: Schedule.Schedule<unknown, S3.AttemptError> | false | undefined
   readonly s3Timeout?: Duration.DurationInput | undefined
   readonly maxFiles?: number | undefined
@@ -87,7 +88,11 @@ export const open = (
     const { workspaceName } = options
     let closing = false
     const session = yield* Effect.acquireRelease(
-      UploadSessions.create({ workspaceName, writeMode: options.writeMode }),
+      UploadSessions.create({
+        workspaceName,
+        writeMode: options.writeMode,
+        parallelProcessing: options.parallelProcessing
+      }),
       // Nobody is left to hear a failure here but the log; the session still closes itself when it expires.
       (session) =>
         closing ? Effect.void : UploadSessions.close({ workspaceName, sessionId: session.sessionId }).pipe(
