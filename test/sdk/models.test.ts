@@ -108,6 +108,36 @@ describe("open enums", () => {
     assert.throws(() => decodeSession({ ...wire, write_mode: 3 }))
   })
 
+  it("a page item decodes to what SessionFile decodes, and encodes back the same (property)", () => {
+    const decodePage = Schema.decodeUnknownSync(Models.SessionFilePage)
+    const optional = <A>(value: FastCheck.Arbitrary<A>) =>
+      FastCheck.option(FastCheck.oneof(value, FastCheck.constant(null)), { nil: undefined })
+    FastCheck.assert(
+      FastCheck.property(
+        FastCheck.string(),
+        FastCheck.oneof(FastCheck.constantFrom(...Models.KnownIngestionStatus.literals), FastCheck.string()),
+        optional(FastCheck.string()),
+        optional(FastCheck.constantFrom(...Models.KnownIngestionStatusReason.literals)),
+        (name, status, id, reason) => {
+          const wire = {
+            name,
+            ingestion_status: status,
+            ...(id === undefined ? {} : { file_ingestion_id: id }),
+            ...(reason === undefined ? {} : { ingestion_status_reason: reason })
+          }
+          const [item] = decodePage({ data: [wire], has_more: false, total: 1 }).data
+          assert.instanceOf(item, Models.SessionFile)
+          assert.deepStrictEqual(item, decodeFile(wire))
+          assert.deepStrictEqual<unknown>(
+            Schema.encodeSync(Models.SessionFilePage)({ data: [item!], hasMore: false, total: 1 }).data[0],
+            Schema.encodeSync(Models.SessionFile)(decodeFile(wire))
+          )
+        }
+      ),
+      { seed: 12 }
+    )
+  })
+
   it("encode back to the wire unchanged", () => {
     const file = decodeFile({ name: "b", ingestion_status: "SCANNING", file_ingestion_id: "id-1" })
     assert.deepStrictEqual(Schema.encodeSync(Models.SessionFile)(file), {
