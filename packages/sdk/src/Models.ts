@@ -324,40 +324,6 @@ export const Page = <A, I, R>(item: Schema.Schema<A, I, R>) =>
   })
 
 /**
- * A {@link SessionFile} as a page item: the same wire form and the same instances, decoded by one
- * mapping from the plain wire struct instead of a renaming and a null-dropping step per field, which
- * cost most of a page's decoding (a page holds up to 100 files, a session up to a million). A measured
- * departure, for `pnpm bench` scenario 2 (streamFiles over 10 000 files): 210 against 456 µs of decode
- * per page (bench/FINDINGS.md), about 2.5 of the scenario's 5 ms per page. The property test in
- * test/sdk/models.test.ts holds the two to the same wire form.
- */
-const SessionFileItem = Schema.transform(
-  Schema.Struct({
-    name: Schema.String,
-    ingestion_status: IngestionStatus,
-    file_ingestion_id: Schema.optional(Schema.NullOr(Schema.String)),
-    ingestion_status_reason: Schema.optional(Schema.NullOr(IngestionStatusReason))
-  }),
-  Schema.typeSchema(SessionFile),
-  {
-    strict: true,
-    decode: (wire) =>
-      new SessionFile({
-        name: wire.name,
-        ingestionStatus: wire.ingestion_status,
-        ...(wire.file_ingestion_id == null ? {} : { fileIngestionId: wire.file_ingestion_id }),
-        ...(wire.ingestion_status_reason == null ? {} : { ingestionStatusReason: wire.ingestion_status_reason })
-      }, true),
-    encode: (file) => ({
-      name: file.name,
-      ingestion_status: file.ingestionStatus,
-      ...(file.fileIngestionId === undefined ? {} : { file_ingestion_id: file.fileIngestionId }),
-      ...(file.ingestionStatusReason === undefined ? {} : { ingestion_status_reason: file.ingestionStatusReason })
-    })
-  }
-)
-
-/**
  * A page of session files (answer of `UploadSessions.getFiles`).
  *
  * @since 0.1.0
@@ -368,7 +334,7 @@ const SessionFileItem = Schema.transform(
  * @since 0.1.0
  * @category schemas
  */
-export const SessionFilePage = Page(SessionFileItem)
+export const SessionFilePage = Page(SessionFile)
 
 /**
  * A page of sessions (answer of `UploadSessions.list`).
