@@ -53,7 +53,9 @@ const cloud = (options: Options) =>
         new Error("DEEPSET_API_KEY is set, so the examples run against deepset Cloud: set DEEPSET_WORKSPACE too")
       )
     }
-    const apiUrl = yield* Config.withDefault(Config.string("DEEPSET_API_URL"), DeepsetClient.defaultBaseUrl)
+    const apiUrl = yield* Config.withDefault(Config.string("DEEPSET_API_URL"), DeepsetClient.defaultBaseUrl).pipe(
+      Effect.flatMap((url) => DeepsetClient.normalizeBaseUrl(url))
+    )
     yield* Console.log(`Target: deepset Cloud API at ${apiUrl}, workspace "${workspace.value}"`)
     return Target.of({ name: "deepset Cloud", emulator: Option.none() })
   }).pipe(

@@ -31,7 +31,7 @@ import * as UploadChecks from "../reliability/support/UploadChecks.js"
 const forbidden = /[/\\#%"'|<>{}`^[\]~\u0000-\u001f\u007f-\u009f]/
 const utf8 = (text: string) => new TextEncoder().encode(text).length
 
-/** Every stored object's key is its session's prefix and a safe base name. */
+/** Every stored object's key is its session's prefix and a safe base name, percent-encoded. */
 const assertSafeKeys = (objects: ReadonlyArray<Inspection.StoredObject>) =>
   Effect.gen(function*() {
     const emulator = yield* Emulator.Emulator
@@ -47,7 +47,8 @@ const assertSafeKeys = (objects: ReadonlyArray<Inspection.StoredObject>) =>
       assert.strictEqual(segments.length, 4, `key ${JSON.stringify(key)} has the session prefix and one name`)
       assert.strictEqual(segments[0], emulator.organizationId)
       assert.strictEqual(segments[2], object.sessionId)
-      assert.strictEqual(segments[3], filename)
+      // The key holds the name as it went over the wire, percent-encoded (docs/contract.md).
+      assert.strictEqual(segments[3], FileName.wireName(filename))
     }
   })
 
