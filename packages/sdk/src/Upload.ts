@@ -180,7 +180,7 @@ const settle = (operation: string, options: Options): Effect.Effect<Pipeline.Opt
  * bad one fails alone. No sources: no session is opened, and the only event is `Done`.
  *
  * Stopping the stream (interruption, `Stream.take`, `Stream.interruptWhen`) stops the files in flight
- * and closes every session opened; `UploadReport.collector` folds the events seen into a report of
+ * and closes every session opened; `UploadReport.sink` folds the events seen into a report of
  * what was done. A file in flight at that moment has no event: S3 may have stored it before the
  * request was aborted (at most `concurrency` such files). Events are handed over one at a time, and a
  * file counts as in flight until the consumer asks for the event after its own, so a slow consumer

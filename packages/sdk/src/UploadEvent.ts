@@ -1,7 +1,7 @@
 /**
  * The progress of an upload, as the events of `Upload.events`: sessions opened and closed, each file
  * uploaded or failed, ingestion progress, and finally the report. Folding the events with
- * `UploadReport.collector` gives the same report as the `Done` event, also when a run was cut short.
+ * `UploadReport.sink` (or `UploadReport.fromEvents`) gives the same report as the `Done` event, also when a run was cut short.
  *
  * @since 0.1.0
  */
