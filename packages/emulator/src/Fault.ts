@@ -1,8 +1,8 @@
 /**
  * Fault injection: what can go wrong, on which route, and how often.
  *
- * A rule names a route (`create`, `close`, `getStatus`, `getFiles`, `list`, `s3`, or `*` for all of
- * them) and either one fault with a `rate` (0..1, drawn from the emulator's seeded generator, so a
+ * A rule names a route (`create`, `close`, `getStatus`, `getFiles`, `list`, `s3`, the files API's
+ * `uploadFile`, `listFiles`, `getFile`, `getFileMeta`, or `*` for all of them) and either one fault with a `rate` (0..1, drawn from the emulator's seeded generator, so a
  * run is reproducible) or a scripted `sequence` consumed one request at a time, after which the
  * route answers normally again. Rules are tried in order; the first one that fires decides.
  *
@@ -133,7 +133,19 @@ export type Pass = typeof Pass.Type
  *
  * @since 0.1.0
  */
-export const Route = Schema.Literal("create", "close", "getStatus", "getFiles", "list", "s3", "*")
+export const Route = Schema.Literal(
+  "create",
+  "close",
+  "getStatus",
+  "getFiles",
+  "list",
+  "s3",
+  "uploadFile",
+  "listFiles",
+  "getFile",
+  "getFileMeta",
+  "*"
+)
 
 /**
  * @since 0.1.0
@@ -289,7 +301,19 @@ export const times = (route: Route, fault: Fault, n: number, options?: RuleOptio
 export const sequence = (route: Route, steps: ReadonlyArray<Fault | Pass>, options?: RuleOptions): Rule =>
   options?.match === undefined ? { route, sequence: steps } : { route, sequence: steps, match: options.match }
 
-const routes: ReadonlyArray<Route> = ["create", "close", "getStatus", "getFiles", "list", "s3", "*"]
+const routes: ReadonlyArray<Route> = [
+  "create",
+  "close",
+  "getStatus",
+  "getFiles",
+  "list",
+  "s3",
+  "uploadFile",
+  "listFiles",
+  "getFile",
+  "getFileMeta",
+  "*"
+]
 
 /**
  * Reads a duration written as `250ms`, `2s`, `1.5m`, `1h`, `1d` or as Effect does (`2 seconds`).
@@ -364,7 +388,7 @@ const faultFromKind = (kind: string, arg: string | undefined): Either.Either<Fau
 /**
  * Reads a rule written as on the command line: `route[(glob,glob)]:kind[:arg][@rate|xN]`.
  *
- * - `route`: create, close, getStatus, getFiles, list, s3 or `*`;
+ * - `route`: create, close, getStatus, getFiles, list, s3, uploadFile, listFiles, getFile, getFileMeta or `*`;
  * - `(glob,…)`: only uploads whose file name matches (s3);
  * - `kind[:arg]`: `429[:seconds|none]`, `429-date[:seconds]`, `500`, `502`, `503`, `504`, `reset`,
  *   `delay:<duration>`, `hang`, `malformed`, `truncated`, `wrong-shape`, `timeout` (S3

@@ -8,11 +8,24 @@ import * as Schema from "effect/Schema"
 
 /**
  * The name of the route a request reached; `control` is never logged, `unknown` is a path the
- * emulator does not serve.
+ * emulator does not serve. `uploadFile`, `listFiles`, `getFile` and `getFileMeta` are the files API
+ * (`/api/v1/workspaces/{workspace}/files[/{file_id}[/meta]]`).
  *
  * @since 0.1.0
  */
-export const RouteName = Schema.Literal("create", "close", "getStatus", "getFiles", "list", "s3", "unknown")
+export const RouteName = Schema.Literal(
+  "create",
+  "close",
+  "getStatus",
+  "getFiles",
+  "list",
+  "s3",
+  "uploadFile",
+  "listFiles",
+  "getFile",
+  "getFileMeta",
+  "unknown"
+)
 
 /**
  * @since 0.1.0
@@ -48,18 +61,22 @@ export class LoggedRequest extends Schema.Class<LoggedRequest>("LoggedRequest")(
 }) {}
 
 /**
- * An object stored through the S3 endpoint.
+ * An object stored through the S3 endpoint, or posted to the files API.
  *
  * @since 0.1.0
  */
 export class StoredObject extends Schema.Class<StoredObject>("StoredObject")({
+  /** The upload session; empty for a file posted to the files API. */
   sessionId: Schema.String,
   workspace: Schema.String,
-  /** The full S3 key, `<org>/<workspace id>/<session id>/<filename>`. */
+  /**
+   * The full S3 key, `<org>/<workspace id>/<session id>/<filename>`; for a file posted to the files
+   * API, `<org>/<workspace id>/files/<file id>`.
+   */
   key: Schema.String,
   /** The file's name as the API lists it: the key below the session prefix, percent-decoded. */
   filename: Schema.String,
-  /** The `file_ingestion_id` the file is listed under. */
+  /** The `file_ingestion_id` the file is listed under (the `file_id` for the files API). */
   fileIngestionId: Schema.String,
   size: Schema.Number,
   sha256: Schema.String,
@@ -68,19 +85,21 @@ export class StoredObject extends Schema.Class<StoredObject>("StoredObject")({
    * (its size and hashes are those of the one byte `x`).
    */
   path: Schema.optional(Schema.String),
-  /** The text of a `.meta.json` upload (when under 1 MiB). */
+  /** The text of a `.meta.json` upload (when under 1 MiB), or the `meta` part of a files-API upload. */
   meta: Schema.optional(Schema.String),
   uploadedAt: Schema.Number
 }) {}
 
 /**
- * A document that ingestion accepted into a workspace.
+ * A document that ingestion accepted into a workspace, or that the files API stored.
  *
  * @since 0.1.0
  */
 export class WorkspaceFile extends Schema.Class<WorkspaceFile>("WorkspaceFile")({
   name: Schema.String,
+  /** Its `file_ingestion_id`, which is also its `file_id` in the files API. */
   fileIngestionId: Schema.String,
+  /** The session it came through; empty for a file posted to the files API. */
   sessionId: Schema.String,
   size: Schema.Number,
   sha256: Schema.String,

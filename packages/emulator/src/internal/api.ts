@@ -23,25 +23,32 @@ import * as Validation from "./validation.js"
  */
 const documentationUrl = "https://docs.cloud.deepset.ai/docs/upload-files-with-sessions"
 
-const iso = (millis: number): string => new Date(millis).toISOString()
+/** @internal */
+export const iso = (millis: number): string => new Date(millis).toISOString()
 
-interface Call {
+/** @internal */
+export interface Call {
   readonly now: number
   readonly request: HttpServerRequest.HttpServerRequest
   readonly workspace: string
   readonly sessionId: string | undefined
+  /** The route's path parameters, decoded. */
+  readonly params: Readonly<Record<string, string | undefined>>
   readonly key: string
 }
 
-type Handler = (call: Call) => Effect.Effect<HttpServerResponse.HttpServerResponse>
+/** @internal */
+export type Handler = (call: Call) => Effect.Effect<HttpServerResponse.HttpServerResponse>
 
 const maxJsonBody = Option.some(1024 * 1024)
 
 /**
  * Runs an operation the way the service does: faults first (they stand for the infrastructure in
  * front of it), then the key, then the workspace, then the operation with expiry settled.
+ *
+ * @internal
  */
-const operation = (runtime: EmulatorRuntime, route: RouteName, handler: Handler) =>
+export const operation = (runtime: EmulatorRuntime, route: RouteName, handler: Handler) =>
   Effect.gen(function*() {
     const entry = yield* CurrentEntry
     entry.route = route
@@ -68,6 +75,7 @@ const operation = (runtime: EmulatorRuntime, route: RouteName, handler: Handler)
       request,
       workspace,
       sessionId: params["session_id"],
+      params,
       key: runtime.apiKeys[keyIndex]!
     })
     return fault === undefined ? response : yield* Inject.after(fault, response)
@@ -169,7 +177,8 @@ const pageRequest = (
   return Either.right({ _tag: cursor.name === "after" ? "After" : "Before", position, limit: query.limit })
 }
 
-const searchParams = (request: HttpServerRequest.HttpServerRequest): URLSearchParams => {
+/** @internal */
+export const searchParams = (request: HttpServerRequest.HttpServerRequest): URLSearchParams => {
   const questionMark = request.url.indexOf("?")
   return new URLSearchParams(questionMark === -1 ? "" : request.url.slice(questionMark + 1))
 }

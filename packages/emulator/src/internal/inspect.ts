@@ -1,7 +1,7 @@
 import * as Effect from "effect/Effect"
 import { SessionInfo, StoredObject, WorkspaceFile } from "../Inspection.js"
 import type { EmulatorRuntime } from "./runtime.js"
-import type { Session, StoredFile } from "./session.js"
+import type { StoredFile } from "./session.js"
 
 /**
  * The views of the state that tests read, shared by the `Handle` and the `/_emulator/` routes.
@@ -12,20 +12,23 @@ import type { Session, StoredFile } from "./session.js"
 const now = (runtime: EmulatorRuntime) =>
   Effect.tap(runtime.clock.currentTimeMillis, (millis) => Effect.sync(() => runtime.store.settle(millis)))
 
-const objectsOf = (session: Session): Array<StoredObject> =>
-  Array.from(session.uploads.values(), (file) =>
-    StoredObject.make({
-      sessionId: session.id,
-      workspace: session.workspace,
-      key: file.key,
-      filename: file.name,
-      fileIngestionId: file.id,
-      size: file.size,
-      sha256: file.sha256,
-      ...(file.path === undefined ? {} : { path: file.path }),
-      ...(file.meta === undefined ? {} : { meta: file.meta }),
-      uploadedAt: file.uploadedAt
-    }))
+const objectOf = (file: StoredFile): StoredObject =>
+  StoredObject.make({
+    sessionId: file.sessionId,
+    workspace: file.workspace,
+    key: file.key,
+    filename: file.name,
+    fileIngestionId: file.id,
+    size: file.size,
+    sha256: file.sha256,
+    ...(file.path === undefined ? {} : { path: file.path }),
+    ...(file.meta === undefined ? {} : { meta: file.meta }),
+    uploadedAt: file.uploadedAt
+  })
+
+/** The objects the files API stored, of every workspace. */
+const directFiles = (runtime: EmulatorRuntime): Array<StoredFile> =>
+  Array.from(runtime.store.workspaces.values()).flatMap((workspace) => workspace.directFiles)
 
 /**
  * Writes the objects held in memory out to their paths, so that every path handed out names a
@@ -56,8 +59,11 @@ export const objects = (runtime: EmulatorRuntime, sessionId?: string): Effect.Ef
     const sessions = sessionId === undefined
       ? Array.from(runtime.store.sessions.values())
       : [runtime.store.sessions.get(sessionId)].filter((session) => session !== undefined)
-    yield* writeOut(runtime, sessions.flatMap((session) => Array.from(session.uploads.values())))
-    return sessions.flatMap(objectsOf)
+    // Files posted to the files API belong to no session: they come with all objects, after the sessions'.
+    const files = sessions.flatMap((session) => Array.from(session.uploads.values()))
+      .concat(sessionId === undefined ? directFiles(runtime) : [])
+    yield* writeOut(runtime, files)
+    return files.map(objectOf)
   })
 
 /** @internal */
@@ -109,11 +115,10 @@ export const sessions = (runtime: EmulatorRuntime): Effect.Effect<ReadonlyArray<
 /** Forgets every session, object, fault and logged request, and deletes the stored files. @internal */
 export const reset = (runtime: EmulatorRuntime): Effect.Effect<void> =>
   runtime.writingOut.withPermits(1)(Effect.gen(function*() {
-    const paths = Array.from(runtime.store.sessions.values()).flatMap((session) =>
-      Array.from(session.uploads.values()).flatMap((file) =>
-        file.bytes === undefined && file.path !== undefined ? [file.path] : []
-      )
-    )
+    const paths = Array.from(runtime.store.sessions.values())
+      .flatMap((session) => Array.from(session.uploads.values()))
+      .concat(directFiles(runtime))
+      .flatMap((file) => file.bytes === undefined && file.path !== undefined ? [file.path] : [])
     runtime.store.reset()
     runtime.faults.reset()
     runtime.log.clear()

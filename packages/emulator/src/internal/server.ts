@@ -6,6 +6,7 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Api from "./api.js"
 import * as Control from "./control.js"
+import * as Files from "./files.js"
 import { CurrentEntry, type Entry } from "./requestLog.js"
 import * as Respond from "./respond.js"
 import type { EmulatorRuntime } from "./runtime.js"
@@ -19,6 +20,7 @@ import * as S3 from "./s3.js"
  */
 const known: ReadonlyArray<RegExp> = [
   /^\/api\/v1\/workspaces\/[^/]+\/upload_sessions(\/[^/]+(\/files)?)?$/,
+  /^\/api\/v1\/workspaces\/[^/]+\/files(\/[^/]+(\/meta)?)?$/,
   /^\/s3\/[^/]+$/
 ]
 
@@ -41,6 +43,7 @@ export const makeApp = (runtime: EmulatorRuntime) =>
   Effect.gen(function*() {
     const router = HttpRouter.concatAll(
       Api.router(runtime),
+      Files.router(runtime),
       HttpRouter.empty.pipe(HttpRouter.post("/s3/:bucket", S3.upload(runtime))),
       Control.router(runtime)
     )

@@ -21,15 +21,24 @@ export interface StoreOptions {
   readonly maxFilesPerSession: number
 }
 
-/** An entry of the workspace file index: a document that ingestion accepted. @internal */
+/**
+ * An entry of the workspace file index: a document that ingestion accepted, or that the files API
+ * stored. Its `fileIngestionId` is the `file_id` the files API shows.
+ *
+ * @internal
+ */
 export interface IndexEntry {
   readonly name: string
   readonly fileIngestionId: string
+  /** The session it came through; empty for a file posted to the files API. */
   readonly sessionId: string
   readonly size: number
   readonly sha256: string
   readonly meta: unknown
+  /** When it is (or will be) in the index: the files API lists it from then on. */
   readonly ingestedAt: number
+  /** The stored object, for its bytes. */
+  readonly file: StoredFile
 }
 
 /** @internal */
@@ -37,7 +46,28 @@ export class Workspace {
   readonly sessions: Array<Session> = []
   readonly positionById = new Map<string, number>()
   readonly index = new Map<string, Array<IndexEntry>>()
+  /** The same entries by file id, for the files API's reads and listing. */
+  readonly indexById = new Map<string, IndexEntry>()
+  /** The objects the files API stored, in upload order (they stay when the index forgets them, as S3's do). */
+  readonly directFiles: Array<StoredFile> = []
   constructor(readonly name: string, readonly id: string) {}
+
+  /** Whether a document of this name is in the index, or is decided to enter it. */
+  holds(name: string): boolean {
+    return (this.index.get(name)?.length ?? 0) > 0
+  }
+
+  /** Enters a document: beside those of the same name with `KEEP`, in their place otherwise. */
+  admit(entry: IndexEntry, writeMode: WriteMode): void {
+    const entries = this.index.get(entry.name)
+    if (writeMode === "KEEP" && entries !== undefined) {
+      entries.push(entry)
+    } else {
+      for (const replaced of entries ?? []) this.indexById.delete(replaced.fileIngestionId)
+      this.index.set(entry.name, [entry])
+    }
+    this.indexById.set(entry.fileIngestionId, entry)
+  }
 
   /** How many sessions have expired at `now`; they are a prefix, as a fixed ttl keeps expiry in creation order. */
   expiredCount(now: number): number {
@@ -83,6 +113,27 @@ export interface UploadInput {
   readonly bytes: Uint8Array | undefined
   readonly meta: string | undefined
 }
+
+/** @internal */
+export interface DirectUploadInput {
+  readonly name: string
+  readonly writeMode: WriteMode
+  /** The key's prefix; the file id completes it. */
+  readonly keyPrefix: string
+  readonly size: number
+  readonly sha256: string
+  readonly md5: string
+  readonly path: string
+  readonly bytes: Uint8Array | undefined
+  /** The `meta` object, and the text it was sent as. */
+  readonly meta: object | undefined
+  readonly metaText: string | undefined
+}
+
+/** @internal */
+export type DirectUploadResult =
+  | { readonly _tag: "Stored"; readonly entry: IndexEntry }
+  | { readonly _tag: "Exists" }
 
 /** @internal */
 export class Store {
@@ -217,6 +268,46 @@ export class Store {
   }
 
   /**
+   * A file posted to the files API: stored and entered into the workspace index at once, under the
+   * write mode, against the same index that sessions feed. `FAIL` with the name already there
+   * stores nothing.
+   */
+  directUpload(workspaceName: string, input: DirectUploadInput, now: number): DirectUploadResult {
+    const workspace = this.workspace(workspaceName)
+    if (input.writeMode === "FAIL" && workspace.holds(input.name)) return { _tag: "Exists" }
+    const id = this.ids.uuid()
+    const file: StoredFile = {
+      id,
+      sessionId: "",
+      workspace: workspaceName,
+      name: input.name,
+      key: `${input.keyPrefix}${id}`,
+      isMeta: false,
+      size: input.size,
+      sha256: input.sha256,
+      md5: input.md5,
+      path: input.path,
+      bytes: input.bytes,
+      meta: input.metaText,
+      uploadedAt: now
+    }
+    this.memoryBytes += input.bytes?.length ?? 0
+    workspace.directFiles.push(file)
+    const entry: IndexEntry = {
+      name: input.name,
+      fileIngestionId: id,
+      sessionId: "",
+      size: input.size,
+      sha256: input.sha256,
+      meta: input.meta,
+      ingestedAt: now,
+      file
+    }
+    workspace.admit(entry, input.writeMode)
+    return { _tag: "Stored", entry }
+  }
+
+  /**
    * A session holding `count` documents at once, as tests and benchmarks want and the API cannot
    * give (a session takes at most `maxFilesPerSession` uploads, one request each). The documents
    * have no bytes anywhere, only the size and hashes of `content`; closing starts their ingestion.
@@ -302,18 +393,16 @@ export class Store {
       const meta = parseMeta(metaFile)
       const outcome = this.decide(session, workspace, file, metaFile !== undefined && meta === undefined)
       if (outcome === "FINISHED") {
-        const entry: IndexEntry = {
+        workspace.admit({
           name: file.name,
           fileIngestionId: file.id,
           sessionId: session.id,
           size: file.size,
           sha256: file.sha256,
           meta,
-          ingestedAt: settlesAt(timing, items.length)
-        }
-        const entries = workspace.index.get(file.name)
-        if (session.writeMode === "KEEP" && entries !== undefined) entries.push(entry)
-        else workspace.index.set(file.name, [entry])
+          ingestedAt: settlesAt(timing, items.length),
+          file
+        }, session.writeMode)
       }
       items.push({ file, outcome })
     }
@@ -349,7 +438,7 @@ export class Store {
   private decide(session: Session, workspace: Workspace, document: StoredFile, badMeta: boolean): Outcome {
     if (document.size === 0) return "EMPTY_FILE" satisfies FailureReason
     if (badMeta) return "FAILED_TO_PARSE_META"
-    if (session.writeMode === "FAIL" && (workspace.index.get(document.name)?.length ?? 0) > 0) {
+    if (session.writeMode === "FAIL" && workspace.holds(document.name)) {
       return "FILE_ALREADY_EXISTS"
     }
     return "FINISHED"

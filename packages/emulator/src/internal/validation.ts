@@ -46,7 +46,8 @@ const expected = (values: ReadonlyArray<string>): string => {
   return quoted.length === 1 ? quoted[0]! : `${quoted.slice(0, -1).join(", ")} or ${quoted[quoted.length - 1]}`
 }
 
-const enumDetail = (loc: ReadonlyArray<string>, input: unknown, values: ReadonlyArray<string>): ErrorDetail => ({
+/** pydantic's `enum` detail. @internal */
+export const enumDetail = (loc: ReadonlyArray<string>, input: unknown, values: ReadonlyArray<string>): ErrorDetail => ({
   type: "enum",
   loc,
   msg: `Input should be ${expected(values)}`,
@@ -54,13 +55,14 @@ const enumDetail = (loc: ReadonlyArray<string>, input: unknown, values: Readonly
   ctx: { expected: expected(values) }
 })
 
-/** Starlette keeps the last value of a repeated query parameter. */
-const lastValue = (params: URLSearchParams, name: string): string | undefined => {
+/** Starlette keeps the last value of a repeated query parameter. @internal */
+export const lastValue = (params: URLSearchParams, name: string): string | undefined => {
   const all = params.getAll(name)
   return all.length === 0 ? undefined : all[all.length - 1]
 }
 
-const integer = (
+/** An integer query parameter within bounds, or `fallback` when absent; problems go to `errors`. @internal */
+export const integer = (
   params: URLSearchParams,
   name: string,
   fallback: number,
@@ -97,7 +99,8 @@ const integer = (
   return value
 }
 
-const uuid = (params: URLSearchParams, name: string, errors: Array<ErrorDetail>): string | undefined => {
+/** A uuid query parameter, normalised; problems go to `errors`. @internal */
+export const uuid = (params: URLSearchParams, name: string, errors: Array<ErrorDetail>): string | undefined => {
   const raw = lastValue(params, name)
   if (raw === undefined) return undefined
   const parsed = parseUuid(raw)
