@@ -25,17 +25,40 @@ const runScript = (args: ReadonlyArray<string>) =>
 describe("the official client's wire against the emulator", () => {
   it.layer(Harness.layer({ ingestionDelay: 0 }))((it) => {
     it.effect(
-      "the same names through the official wire and through the SDK end as the same document names",
+      "the same names through the official wire and through the SDK end as the same document names; its direct upload of 5 files lands",
       () =>
         Effect.gen(function*() {
           const emulator = yield* Emulator.Emulator
           const run = yield* runScript([emulator.apiUrl, emulator.apiKey, Harness.workspace])
           assert.strictEqual(run.code, 0, `${python} ${script} failed: ${run.err}${run.out}`)
-          const official = JSON.parse(run.out.trim()) as { uploaded: Array<string>; documents: Array<string> }
+          const official = JSON.parse(run.out.trim()) as {
+            uploaded: Array<string>
+            documents: Array<string>
+            direct: { uploaded: Array<string>; ids: Record<string, string>; listed: Array<string> }
+          }
           // The official client's create body was taken, flag included.
           const sessions = yield* emulator.sessions
           assert.isTrue(sessions[0]!.parallelProcessingEnabled)
           assert.deepStrictEqual([...official.documents].sort(), [...official.uploaded].sort())
+
+          // The direct upload of 5 files landed: in the workspace index at once, outside any session.
+          const index = yield* emulator.workspaceIndex(Harness.workspace)
+          const direct = index.filter((file) => file.sessionId === "")
+          assert.deepStrictEqual(direct.map((f) => f.name).sort(), [...official.direct.uploaded].sort())
+          assert.deepStrictEqual(
+            direct.map((f) => [f.name, f.fileIngestionId]).sort(),
+            Object.entries(official.direct.ids).sort()
+          )
+          // The listing it walked held them beside the session's documents.
+          assert.deepStrictEqual(
+            [...official.direct.listed].sort(),
+            [...official.direct.uploaded, ...official.documents].sort()
+          )
+          const uploads = (yield* emulator.requests).filter((r) => r.route === "uploadFile")
+          assert.deepStrictEqual(uploads.map((r) => [r.status, r.query["write_mode"]]), [
+            ...official.direct.uploaded.map(() => [201, "KEEP"]),
+            [409, "FAIL"]
+          ])
 
           const report = yield* Upload.files(official.uploaded.map((name) => ({ name, body: name })), { wait: true })
           const sdkSession = report.sessions[0]!.sessionId
