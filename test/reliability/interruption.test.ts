@@ -20,8 +20,9 @@
  *   companion too), and each stored file it does not name was in flight. Such files number at most
  *   `concurrency`, and this is why: a file's event is emitted only once S3's answer is read, so an
  *   interruption between S3 storing the object and the client reading the answer leaves it stored without
- *   an event (see `Upload.events`); files go out under a semaphore of `concurrency` permits, a companion and
- *   its document one after the other under one permit, so no more files than that can be caught so;
+ *   an event (see `Upload.events`); files go out `concurrency` at a time, each holding its place until its
+ *   event is handled (internal/sending.ts), a companion and its document one after the other in one place,
+ *   so no more files than that can be caught so;
  * - interruption while waiting for ingestion ends the wait with every session already closed;
  * - a source stream that fails mid-way ends the run with the caller's error, sessions closed, events agreeing
  *   with the store as above;

@@ -21,7 +21,7 @@ describe("Handoff", () => {
     [FastCheck.array(FastCheck.array(FastCheck.integer(), { maxLength: 20 }), { minLength: 1, maxLength: 6 })],
     ([perProducer]) =>
       Effect.gen(function*() {
-        const handoff = Handoff.make<readonly [number, number], never>()
+        const handoff = yield* Handoff.make<readonly [number, number], never>()
         const producers = Effect.forEach(
           perProducer,
           (values, producer) => Effect.forEach(values, (value) => handoff.send([producer, value]), { discard: true }),
@@ -38,7 +38,7 @@ describe("Handoff", () => {
 
   it.scoped("a sender waits until the consumer pulls again after taking its value", () =>
     Effect.gen(function*() {
-      const handoff = Handoff.make<string, never>()
+      const handoff = yield* Handoff.make<string, never>()
       const sender = yield* Effect.fork(handoff.send("a"))
       const pull = yield* Stream.toPull(handoff.stream)
       assert.deepStrictEqual(Chunk.toReadonlyArray(yield* pull), ["a"])
@@ -56,7 +56,7 @@ describe("Handoff", () => {
         { end: Effect.die("bug"), expected: "bug", of: Cause.dieOption<"boom"> }
       ]
       for (const { end, expected, of } of ends) {
-        const handoff = Handoff.make<number, "boom">()
+        const handoff = yield* Handoff.make<number, "boom">()
         yield* Effect.forkScoped(handoff.into(Effect.zipRight(handoff.send(1), end)))
         const seen: Array<number> = []
         const exit = yield* Effect.exit(Stream.runForEach(handoff.stream, (n) => Effect.sync(() => seen.push(n))))

@@ -47,7 +47,7 @@ import type { DeepsetClient } from "./DeepsetClient.js"
 import * as Errors from "./Errors.js"
 import * as S3Session from "./internal/s3Session.js"
 import * as Source from "./internal/source.js"
-import * as Pipeline from "./internal/sourcePipeline.js"
+import * as UploadRun from "./internal/uploadRun.js"
 import type * as Models from "./Models.js"
 import type * as UploadErrors from "./UploadErrors.js"
 import type { UploadEvent } from "./UploadEvent.js"
@@ -131,7 +131,11 @@ export interface WaitOptions {
  * - `concurrency`: files in flight at once, default {@link defaultConcurrency};
  * - `maxFilesPerSession`: files per session, 2 to 10 000 (default); a document's companion stays in
  *   its session and counts toward the limit;
- * - `wait`: after closing, wait for ingestion and report each file's state (`true`: with defaults).
+ * - `wait`: after closing, wait for ingestion and report each file's state (`true`: with defaults);
+ * - `stop`: a graceful stop. When this effect completes (`Deferred.await(stopped)`, a signal), the run
+ *   takes no more sources, lets the files in flight finish, closes its sessions and ends with `Done`;
+ *   it does not wait for ingestion any more. The report then holds exactly what was done: every file
+ *   that reached S3 has its event, and sources never taken are absent.
  *
  * @since 0.1.0
  * @category options
@@ -140,6 +144,7 @@ export interface Options extends SessionSettings {
   readonly concurrency?: number | undefined
   readonly maxFilesPerSession?: number | undefined
   readonly wait?: boolean | WaitOptions | undefined
+  readonly stop?: Effect.Effect<void> | undefined
 }
 
 /**
@@ -153,7 +158,7 @@ export interface PathsOptions extends Options, UploadSource.PathsOptions {}
 const invalid = (operation: string, field: string, description: string) =>
   new Errors.InvalidInputError({ operation, field, description })
 
-const settle = (operation: string, options: Options): Effect.Effect<Pipeline.Options, Errors.InvalidInputError> => {
+const settle = (operation: string, options: Options): Effect.Effect<UploadRun.Options, Errors.InvalidInputError> => {
   const concurrency = options.concurrency ?? defaultConcurrency
   if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
     return Effect.fail(invalid(operation, "concurrency", `must be a positive integer, got ${concurrency}`))
@@ -170,7 +175,7 @@ const settle = (operation: string, options: Options): Effect.Effect<Pipeline.Opt
       timeout: (options.wait === true ? undefined : options.wait.timeout) ?? defaultIngestionTimeout,
       schedule: (options.wait === true ? undefined : options.wait.schedule) ?? defaultIngestionSchedule
     }
-  return Effect.succeed({ ...options, concurrency, maxFiles, wait })
+  return Effect.succeed({ ...options, concurrency, maxFiles, wait, stop: options.stop })
 }
 
 /**
@@ -208,7 +213,7 @@ export const events = <E = never, R = never>(
   UploadEvent,
   E | UploadErrors.InvalidSourcesError | Errors.InvalidInputError,
   R | DeepsetClient | FileSystem.FileSystem
-> => Stream.unwrap(Effect.map(settle("Upload.events", options), (settled) => Pipeline.events(sources, settled)))
+> => Stream.unwrap(Effect.map(settle("Upload.events", options), (settled) => UploadRun.events(sources, settled)))
 
 /**
  * Uploads sources and returns the report: every session (closed or not) and every file (uploaded, or
@@ -377,8 +382,8 @@ export const session = (
       expiresAt: opened.session.expiresAt,
       session: opened.session,
       send,
-      uploaded: Effect.sync(opened.uploaded),
-      expected: Effect.sync(opened.expected),
+      uploaded: opened.uploaded,
+      expected: opened.expected,
       close: Effect.provide(opened.close, context)
     } satisfies OpenSession
   }).pipe(Effect.withSpan("Upload.session"))

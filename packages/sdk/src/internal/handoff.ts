@@ -1,21 +1,21 @@
 /**
  * A channel from many producers to one consumer in which a producer waits until the consumer has
- * handled what it sent. Each pull of the consumer takes everything pending as one chunk, and the next
- * pull is the acknowledgement of that whole chunk: one `Deferred` per pull, not one per value. So a
- * producer that sends one value at a time is never more than one value ahead of the consumer, however
- * slow it is, and a consumer that stops leaves unhandled at most one value per producer.
- *
- * Its state is plain fields, changed only inside synchronous steps, where fibers cannot interleave.
+ * handled what it sent: each pull of the consumer takes everything pending as one chunk, and the next
+ * pull acknowledges that chunk. So a producer that sends one value at a time is never more than one
+ * value ahead of the consumer, however slow it is, and a consumer that stops leaves unhandled at most
+ * one value per producer.
  *
  * @internal
  */
+import * as Arr from "effect/Array"
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as FiberId from "effect/FiberId"
 import * as Option from "effect/Option"
+import * as Queue from "effect/Queue"
+import * as Ref from "effect/Ref"
 import * as Stream from "effect/Stream"
 
 /** The producers' side of a handoff, and the consumer's stream. */
@@ -28,56 +28,55 @@ export interface Handoff<A, E> {
   readonly stream: Stream.Stream<A, E>
 }
 
-const signal = () => Deferred.unsafeMake<void>(FiberId.none)
+type Entry<A, E> =
+  | { readonly _tag: "Value"; readonly value: A; readonly handled: Deferred.Deferred<void> }
+  | { readonly _tag: "End"; readonly exit: Exit.Exit<unknown, E> }
+
+const isValue = <A, E>(entry: Entry<A, E>): entry is Extract<Entry<A, E>, { _tag: "Value" }> => entry._tag === "Value"
+
+const end = <E>(exit: Exit.Exit<unknown, E>): Effect.Effect<never, Option.Option<E>> =>
+  Exit.isSuccess(exit) ? Effect.fail(Option.none()) : Effect.failCause(Cause.map(exit.cause, Option.some))
 
 /** Makes an empty handoff. */
-export const make = <A, E>(): Handoff<A, E> => {
-  let pending: Array<A> = []
-  // Acknowledges the values sent since the last pull; `handedOver`, those of the chunk the consumer holds.
-  let acknowledgement = signal()
-  let handedOver: Deferred.Deferred<void> | undefined
-  let consumer: Deferred.Deferred<void> | undefined
-  let ended: Exit.Exit<unknown, E> | undefined
+export const make = <A, E>(): Effect.Effect<Handoff<A, E>> =>
+  Effect.gen(function*() {
+    const entries = yield* Queue.unbounded<Entry<A, E>>()
+    // The values of the chunk the consumer holds, handled once it pulls again; and how the producer ended.
+    const handedOver = yield* Ref.make<ReadonlyArray<Deferred.Deferred<void>>>([])
+    const ended = yield* Ref.make(Option.none<Exit.Exit<unknown, E>>())
 
-  const wake = () => {
-    if (consumer === undefined) return
-    Deferred.unsafeDone(consumer, Exit.void)
-    consumer = undefined
-  }
+    const send = (value: A) =>
+      Effect.flatMap(Deferred.make<void>(), (handled) =>
+        Effect.zipRight(Queue.offer(entries, { _tag: "Value", value, handled }), Deferred.await(handled)))
 
-  const send = (value: A) =>
-    Effect.suspend(() => {
-      pending.push(value)
-      wake()
-      return Deferred.await(acknowledgement)
-    })
+    // The producer's own failure goes to the consumer, not to whoever runs `into`.
+    const into = <R>(producer: Effect.Effect<unknown, E, R>) =>
+      Effect.asVoid(Effect.exit(Effect.onExit(producer, (exit) =>
+        Queue.offer(entries, { _tag: "End", exit }))))
 
-  // The producer's own failure goes to the consumer, not to whoever runs `into`.
-  const into = <R>(producer: Effect.Effect<unknown, E, R>) =>
-    Effect.asVoid(Effect.exit(Effect.onExit(producer, (exit) =>
-      Effect.sync(() => {
-        ended = exit
-        wake()
-      }))))
+    const acknowledge = Effect.flatMap(
+      Ref.getAndSet(handedOver, []),
+      Effect.forEach((handled) => Deferred.succeed(handled, undefined), { discard: true })
+    )
 
-  const pull: Effect.Effect<Chunk.Chunk<A>, Option.Option<E>> = Effect.suspend(() => {
-    if (handedOver !== undefined) {
-      Deferred.unsafeDone(handedOver, Exit.void)
-      handedOver = undefined
-    }
-    if (pending.length > 0) {
-      const chunk = Chunk.unsafeFromArray(pending)
-      pending = []
-      handedOver = acknowledgement
-      acknowledgement = signal()
-      return Effect.succeed(chunk)
-    }
-    if (ended !== undefined) {
-      return Exit.isSuccess(ended) ? Effect.fail(Option.none()) : Effect.failCause(Cause.map(ended.cause, Option.some))
-    }
-    consumer = signal()
-    return Effect.zipRight(Deferred.await(consumer), pull)
+    const pull: Effect.Effect<Chunk.Chunk<A>, Option.Option<E>> = Effect.zipRight(
+      acknowledge,
+      Effect.flatMap(Ref.get(ended), (exit) =>
+        Option.isSome(exit) ? end(exit.value) : Effect.flatMap(
+          Queue.takeBetween(entries, 1, Number.MAX_SAFE_INTEGER),
+          (taken) => {
+            const [values, rest] = Arr.span(Chunk.toReadonlyArray(taken), isValue)
+            const last = rest[0]
+            return Effect.zipRight(
+              Effect.all([
+                Ref.set(handedOver, values.map((entry) => entry.handled)),
+                last?._tag === "End" ? Ref.set(ended, Option.some(last.exit)) : Effect.void
+              ], { discard: true }),
+              values.length > 0 ? Effect.succeed(Chunk.unsafeFromArray(values.map((entry) => entry.value))) : pull
+            )
+          }
+        ))
+    )
+
+    return { send, into, stream: Stream.repeatEffectChunkOption(pull) }
   })
-
-  return { send, into, stream: Stream.repeatEffectChunkOption(pull) }
-}

@@ -9,6 +9,7 @@ import * as Clock from "effect/Clock"
 import * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -50,21 +51,29 @@ export interface NotSent {
   readonly metaUploaded: boolean
 }
 
-/** An open session. Its counters are plain fields: fibers only interleave at yields, never inside a sync step. */
+/** An open session. */
 export interface Open {
   readonly session: Models.UploadSession
   readonly sessionId: string
   /** Sends a prepared source: its companion, then the document. */
   readonly send: (source: Source.Prepared) => Effect.Effect<Sent, NotSent, FileSystem.FileSystem>
   /** Documents that reached S3 so far. */
-  readonly uploaded: () => number
+  readonly uploaded: Effect.Effect<number>
   /**
    * What ingestion will count once the session is closed: the documents that reached S3, plus the
    * companions that reached S3 without their document (listed as failed, `FILE_NOT_FOUND`).
    */
-  readonly expected: () => number
+  readonly expected: Effect.Effect<number>
   /** Closes the session once; later calls share the first call's result. */
   readonly close: Effect.Effect<void, Errors.CloseError, DeepsetClient>
+}
+
+/** A session's files: reserved against its limit (in flight or stored), documents stored, companions stored alone. */
+interface Stored {
+  readonly closing: boolean
+  readonly reserved: number
+  readonly uploaded: number
+  readonly orphans: number
 }
 
 const expiredAt = (session: Models.UploadSession, name: string) =>
@@ -86,7 +95,7 @@ export const open = (
     const client = yield* DeepsetClient
     const limit = options.maxFiles ?? maxFilesPerSession
     const { workspaceName } = options
-    let closing = false
+    const state = yield* Ref.make<Stored>({ closing: false, reserved: 0, uploaded: 0, orphans: 0 })
     const session = yield* Effect.acquireRelease(
       UploadSessions.create({
         workspaceName,
@@ -95,19 +104,20 @@ export const open = (
       }),
       // Nobody is left to hear a failure here but the log; the session still closes itself when it expires.
       (session) =>
-        closing ? Effect.void : UploadSessions.close({ workspaceName, sessionId: session.sessionId }).pipe(
-          Effect.catchAll((error) =>
-            Effect.logWarning(`Upload session ${session.sessionId} could not be closed: ${error.message}`)
-          )
-        )
+        Effect.flatMap(Ref.get(state), ({ closing }) =>
+          closing ? Effect.void : UploadSessions.close({ workspaceName, sessionId: session.sessionId }).pipe(
+            Effect.catchAll((error) =>
+              Effect.logWarning(`Upload session ${session.sessionId} could not be closed: ${error.message}`)
+            )
+          ))
     )
     const sessionId = session.sessionId
     const close = yield* Effect.cached(
       // Once started, a close runs to its end: an interrupted close could leave the session open for a day.
-      Effect.uninterruptible(Effect.suspend(() => {
-        closing = true
-        return UploadSessions.close({ workspaceName, sessionId })
-      }))
+      Effect.uninterruptible(Effect.zipRight(
+        Ref.update(state, (current) => ({ ...current, closing: true })),
+        UploadSessions.close({ workspaceName, sessionId })
+      ))
     )
     const transfer = yield* Transfer.of(client)
     const target = yield* S3.make({
@@ -118,10 +128,6 @@ export const open = (
       timeout: options.s3Timeout,
       redact: transfer.redact
     })
-    let reserved = 0
-    let uploaded = 0
-    let orphans = 0
-
     // A 403 after the session's expiry is S3 refusing the expired policy: say so in the session's terms.
     const sendObject = (name: string, content: Source.Content) =>
       Effect.zipRight(
@@ -132,48 +138,55 @@ export const open = (
             : Effect.fail(error))
       )
 
-    const send = (source: Source.Prepared): Effect.Effect<Sent, NotSent, FileSystem.FileSystem> =>
-      Effect.suspend((): Effect.Effect<Sent, NotSent, FileSystem.FileSystem> => {
-        const slots = source.meta === undefined ? 1 : 2
-        if (closing) {
-          return Effect.fail({
-            error: new SessionClosedError({ sessionId, fileName: source.name }),
-            metaUploaded: false
-          })
+    const send = (source: Source.Prepared): Effect.Effect<Sent, NotSent, FileSystem.FileSystem> => {
+      const slots = source.meta === undefined ? 1 : 2
+      const hasMeta = source.meta !== undefined
+      const reserve = Ref.modify(state, (current): [SendError | undefined, Stored] => {
+        if (current.closing) {
+          return [new SessionClosedError({ sessionId, fileName: source.name }), current]
         }
-        if (reserved + slots > limit) {
-          return Effect.fail({
-            error: new SessionFullError({ sessionId, limit, fileName: source.name }),
-            metaUploaded: false
-          })
+        if (current.reserved + slots > limit) {
+          return [new SessionFullError({ sessionId, limit, fileName: source.name }), current]
         }
-        reserved += slots
-        const document = Effect.mapError(sendObject(source.name, source.content), (error) => {
-          reserved -= 1
-          if (source.meta !== undefined) orphans++
-          return { error, metaUploaded: source.meta !== undefined }
-        })
-        const companion = source.meta === undefined
-          ? Effect.void
-          : Effect.mapError(sendObject(FileName.metaName(source.name), source.meta), (error) => {
-            reserved -= 2
-            return { error, metaUploaded: false }
-          })
-        return Effect.zipRight(
-          companion,
-          Effect.map(document, (bytes) => {
-            uploaded++
-            return { bytes, meta: source.meta !== undefined }
-          })
-        )
+        return [undefined, { ...current, reserved: current.reserved + slots }]
       })
+      // A failed document frees its place; a companion stored before it is counted as an orphan.
+      const document = Effect.tapError(
+        sendObject(source.name, source.content),
+        () =>
+          Ref.update(state, (current) => ({
+            ...current,
+            reserved: current.reserved - 1,
+            orphans: current.orphans + (hasMeta ? 1 : 0)
+          }))
+      )
+      const companion = source.meta === undefined ? Effect.void : Effect.tapError(
+        sendObject(FileName.metaName(source.name), source.meta),
+        () =>
+          Ref.update(state, (current) => ({ ...current, reserved: current.reserved - 2 }))
+      )
+      return Effect.flatMap(reserve, (refused): Effect.Effect<Sent, NotSent, FileSystem.FileSystem> => {
+        if (refused !== undefined) {
+          return Effect.fail({ error: refused, metaUploaded: false })
+        }
+        return Effect.zipRight(
+          Effect.mapError(companion, (error): NotSent => ({ error, metaUploaded: false })),
+          Effect.mapBoth(document, {
+            onFailure: (error): NotSent => ({ error, metaUploaded: hasMeta }),
+            onSuccess: (bytes): Sent => ({ bytes, meta: hasMeta })
+          })
+        ).pipe(Effect.tap(() =>
+          Ref.update(state, (current) => ({ ...current, uploaded: current.uploaded + 1 }))
+        ))
+      })
+    }
 
     return {
       session,
       sessionId,
       send,
-      uploaded: () => uploaded,
-      expected: () => uploaded + orphans,
+      uploaded: Effect.map(Ref.get(state), (current) => current.uploaded),
+      expected: Effect.map(Ref.get(state), (current) => current.uploaded + current.orphans),
       close
     } satisfies Open
   })
