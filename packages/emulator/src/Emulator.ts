@@ -28,6 +28,7 @@ import { type EmulatorRuntime, normaliseKey } from "./internal/runtime.js"
 import * as Seed from "./internal/seed.js"
 import { makeApp } from "./internal/server.js"
 import { Store } from "./internal/store.js"
+import * as TempStorage from "./internal/tempStorage.js"
 
 /**
  * How to run the emulator. Every field is optional.
@@ -50,8 +51,10 @@ export interface Options {
   /** Fault rules in force from the start. */
   readonly faults?: ReadonlyArray<Fault.Rule>
   /**
-   * Where uploads are written; a temporary folder removed when the emulator stops by default. A
-   * given folder is kept. Files up to 256 KiB wait in memory until someone asks for their path.
+   * Where uploads are written. By default a folder of its own under `<tmp>/deepset-emulator-<uid>/`
+   * (with an `owner.pid`), removed when the emulator stops; the folders of emulators that died
+   * without stopping are removed at the next start. A given folder is kept. Files up to 256 KiB
+   * wait in memory until someone asks for their path.
    */
   readonly storageDir?: string
   /** The most uploads (metadata files included) a session accepts; 10 000 by default. */
@@ -252,7 +255,7 @@ export const start: (options?: Options) => Effect.Effect<Handle, EmulatorStartEr
   const clock = yield* Effect.clock
   const fs = yield* FileSystem.FileSystem
   const storageDir = options.storageDir === undefined
-    ? yield* fs.makeTempDirectoryScoped({ prefix: "deepset-emulator-" })
+    ? yield* TempStorage.makeScoped(fs)
     : yield* Effect.as(fs.makeDirectory(options.storageDir, { recursive: true }), options.storageDir)
   const faults = new FaultEngine(config.seed)
   faults.set(options.faults ?? [])

@@ -10,6 +10,7 @@ import * as Options from "@effect/cli/Options"
 import * as ValidationError from "@effect/cli/ValidationError"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as FileSystem from "@effect/platform/FileSystem"
 import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -17,6 +18,7 @@ import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Emulator from "./Emulator.js"
 import * as Fault from "./Fault.js"
+import * as TempStorage from "./internal/tempStorage.js"
 
 const invalid = (message: string) => ValidationError.invalidValue(HelpDoc.p(message))
 
@@ -91,14 +93,33 @@ const options = {
     Options.optional,
     Options.withDescription("The organisation id at the start of every S3 key.")
   ),
+  clean: Options.boolean("clean").pipe(
+    Options.withDescription(
+      "Remove the temporary storage left by emulators that no longer run (killed, crashed), then exit."
+    )
+  ),
   verbose: Options.boolean("verbose").pipe(
     Options.withAlias("v"),
     Options.withDescription("Log a line per request.")
   )
 }
 
+/** `--clean`: the folders of emulators that no longer run go; those of running ones stay. */
+const clean = Effect.gen(function*() {
+  const fs = yield* FileSystem.FileSystem
+  const swept = yield* TempStorage.sweep(fs)
+  yield* Console.log(
+    [
+      `deepset-emulator: ${swept.root}: removed ${swept.removed.length} folder(s) of emulators that no longer run`,
+      ...swept.removed.map((folder) => `  removed  ${folder}`),
+      ...swept.kept.map(({ folder, pid }) => `  kept     ${folder} (emulator ${pid} still runs)`)
+    ].join("\n")
+  )
+})
+
 const command = Command.make("deepset-emulator", options, (args) =>
   Effect.gen(function*() {
+    if (args.clean) return yield* clean
     const emulator = yield* Emulator.start({
       port: args.port,
       host: args.host,
