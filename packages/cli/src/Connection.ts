@@ -77,7 +77,8 @@ export const provide = <A, E, R>(
         options: {
           apiKey: target.settings.apiKey,
           baseUrl: Option.getOrUndefined(target.settings.apiUrl),
-          workspace: target.settings.workspace
+          workspace: target.settings.workspace,
+          allowInsecureHttp: target.settings.allowInsecureHttp
         }
       }
       : yield* Effect.map(startEmulator, (handle) => ({
