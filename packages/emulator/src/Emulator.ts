@@ -51,8 +51,8 @@ export interface Options {
   /** Fault rules in force from the start. */
   readonly faults?: ReadonlyArray<Fault.Rule>
   /**
-   * Where uploads are written. By default a folder of its own under `<tmp>/deepset-emulator-<uid>/`
-   * (with an `owner.pid`), removed when the emulator stops; the folders of emulators that died
+   * Where uploads are written. By default `<tmp>/deepset-emulator-<uid>/<pid>-<random>/uploads` (an
+   * `owner.pid` beside it), removed when the emulator stops; the folders of emulators that died
    * without stopping are removed at the next start. A given folder is kept. Files up to 256 KiB
    * wait in memory until someone asks for their path.
    */

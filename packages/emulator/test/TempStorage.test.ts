@@ -108,7 +108,8 @@ describe("the emulator's temporary storage", () => {
         assert.strictEqual((yield* postLargeFile(dead.apiUrl)).status, 201)
         const left = folders(tmp).get(dead.child.pid!)
         assert.isDefined(left)
-        assert.deepStrictEqual(NodeFs.readdirSync(left!).sort(), ["1", "owner.pid"])
+        assert.deepStrictEqual(NodeFs.readdirSync(left!).sort(), ["owner.pid", "uploads"])
+        assert.deepStrictEqual(NodeFs.readdirSync(NodePath.join(left!, "uploads")), ["1"])
         yield* kill9(dead)
         assert.isTrue(NodeFs.existsSync(left!), "a killed emulator cannot clean up")
 

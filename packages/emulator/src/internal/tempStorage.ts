@@ -6,7 +6,7 @@ import * as NodePath from "node:path"
 /**
  * The emulator's temporary storage: one folder per user under the system's temporary folder,
  * `deepset-emulator-<uid>`, holding one folder per running emulator named `<pid>-<random>` with an
- * `owner.pid` file. An emulator removes its own folder when it stops; one killed (SIGKILL, a
+ * `owner.pid` file beside `uploads/`, the storage folder (which so holds uploads only). An emulator removes its own folder when it stops; one killed (SIGKILL, a
  * crash, a power cut) cannot, so the next start removes the folders whose owner process is gone,
  * and `deepset-emulator --clean` does the same on demand. A folder whose owner still runs is never
  * touched: it may be serving uploads.
@@ -76,8 +76,8 @@ export const sweep = (fs: FileSystem.FileSystem, under: string = root()): Effect
   })
 
 /**
- * A storage folder for this emulator, removed when the scope closes; the folders of dead emulators
- * are swept first.
+ * A storage folder for this emulator (its owner folder's `uploads/`), removed with the owner folder
+ * when the scope closes; the folders of dead emulators are swept first.
  *
  * @internal
  */
@@ -88,5 +88,7 @@ export const makeScoped = (fs: FileSystem.FileSystem) =>
     yield* sweep(fs, under)
     const folder = yield* fs.makeTempDirectoryScoped({ directory: under, prefix: `${process.pid}-` })
     yield* fs.writeFileString(NodePath.join(folder, ownerFile), `${process.pid}\n`)
-    return folder
+    const uploads = NodePath.join(folder, "uploads")
+    yield* fs.makeDirectory(uploads)
+    return uploads
   })
