@@ -26,6 +26,16 @@ export class IncompleteUpload extends Schema.TaggedError<IncompleteUpload>()("In
 }) {}
 
 /**
+ * Some of what a command set out to do failed, and its report (already printed) says which: e.g. a
+ * session `sessions close` could not close. Only carries the exit code 1.
+ *
+ * @since 0.1.0
+ */
+export class PartlyFailed extends Schema.TaggedError<PartlyFailed>()("PartlyFailed", {
+  failed: Schema.Number
+}) {}
+
+/**
  * The exit codes: 0 everything landed, 1 something failed, 2 usage or configuration error, 130
  * interrupted (Ctrl-C), as shells expect after SIGINT.
  *

@@ -142,3 +142,57 @@ export const filesJson = (files: ReadonlyArray<Models.SessionFile>): unknown => 
   data: encodeFiles(files),
   total: files.length
 })
+
+/**
+ * One session `sessions close` tried to close, with the error if it could not.
+ *
+ * @since 0.1.0
+ */
+export interface Closed {
+  readonly sessionId: string
+  readonly error?: { readonly _tag: string; readonly message: string } | undefined
+}
+
+/**
+ * What `sessions close` did: the sessions closed, then those it could not close and why.
+ *
+ * @since 0.1.0
+ */
+export const closedText = (
+  sessions: ReadonlyArray<Closed>,
+  options: { readonly style: Ansi.Style; readonly workspace: string; readonly allOpen: boolean }
+): string => {
+  const { style } = options
+  if (sessions.length === 0) return `No open sessions in workspace "${options.workspace}".`
+  const closed = sessions.filter((session) => session.error === undefined)
+  const failed = sessions.filter((session) => session.error !== undefined)
+  const lines: Array<string> = []
+  if (closed.length > 0 && !options.allOpen) {
+    lines.push(`Closed session ${style.bold(closed[0]!.sessionId)}; ingestion of its files has started.`)
+  } else if (closed.length > 0) {
+    lines.push(
+      `Closed ${Format.plural(closed.length, "open session")} of workspace "${options.workspace}"; ` +
+        "ingestion of their files has started:"
+    )
+    for (const session of closed) lines.push(`  ${session.sessionId}`)
+  }
+  if (failed.length > 0) {
+    lines.push(`${style.red(`Could not close ${Format.plural(failed.length, "session")}`)}:`)
+    for (const session of failed) lines.push(`  ${session.sessionId}: ${style.red(session.error!.message)}`)
+  }
+  return lines.join("\n")
+}
+
+/**
+ * `sessions close --json`: the ids closed, and those not closed with the error (tag and message).
+ *
+ * @since 0.1.0
+ */
+export const closedJson = (sessions: ReadonlyArray<Closed>): unknown => ({
+  closed: sessions.filter((session) => session.error === undefined).map((session) => session.sessionId),
+  failed: sessions.flatMap((session) =>
+    session.error === undefined
+      ? []
+      : [{ session_id: session.sessionId, error: { tag: session.error._tag, message: session.error.message } }]
+  )
+})

@@ -26,7 +26,7 @@ const paths = Args.path({ name: "paths", exists: "yes" }).pipe(
   Args.repeated
 )
 
-const writeMode = Options.choice("write-mode", ["KEEP", "OVERWRITE", "FAIL"]).pipe(
+const writeMode = Flags.choice("write-mode", ["KEEP", "OVERWRITE", "FAIL"]).pipe(
   Options.withDescription(
     "What happens to a file whose name already exists in the workspace: KEEP both, OVERWRITE the old one, " +
       "or FAIL the new one (FILE_ALREADY_EXISTS). Default: the API's, KEEP."
@@ -58,18 +58,18 @@ const ext = Options.text("ext").pipe(
   )
 )
 
-const concurrency = Options.integer("concurrency").pipe(
+const concurrency = Flags.integer("concurrency", { min: 1, max: 64 }).pipe(
   Options.withAlias("c"),
-  Options.withPseudoName("N"),
   Options.withDescription(`How many files are sent at the same time, 1 to 64. Default: ${Upload.defaultConcurrency}.`),
-  Options.optional,
-  Options.mapEffect(Option.match({
-    onNone: () => Effect.succeed(Option.none<number>()),
-    onSome: (n) =>
-      n >= 1 && n <= 64
-        ? Effect.succeed(Option.some(n))
-        : Effect.fail(invalid(`--concurrency must be between 1 and 64, got ${n}.`))
-  }))
+  Options.optional
+)
+
+const maxFilesPerSession = Flags.integer("max-files-per-session", { min: 2, max: Upload.maxFilesPerSession }).pipe(
+  Options.withDescription(
+    `How many files one upload session holds before the next one is opened, 2 to ${Upload.maxFilesPerSession} ` +
+      `(a document's .meta.json companion counts and stays in its session). Default: ${Upload.maxFilesPerSession}.`
+  ),
+  Options.optional
 )
 
 const wait = Options.boolean("wait").pipe(
@@ -95,7 +95,7 @@ const timeout = Options.text("timeout").pipe(
 const emulator = Options.boolean("emulator").pipe(
   Options.withDescription(
     "Upload to an emulator of deepset Cloud started inside this process: no account, key or network needed. " +
-      "Nothing leaves your machine, and the emulator is gone when the command ends."
+      "Nothing leaves your machine. The emulator is gone when the command ends, so --emulator implies --wait."
   )
 )
 
@@ -116,11 +116,16 @@ export const command = Command.make(
     concurrency,
     wait,
     timeout,
+    maxFilesPerSession,
     json: Flags.json,
     emulator,
-    apiUrl: Flags.apiUrl
+    apiUrl: Flags.apiUrl,
+    allowInsecureHttp: Flags.allowInsecureHttp
   },
-  (options) => {
+  (given) => {
+    // The in-process emulator stops with the command: there is no background in which ingestion could
+    // go on after it, so the command waits for it and reports each file's result.
+    const options = given.emulator ? { ...given, wait: true } : given
     if (options.paths.length === 0) {
       return Effect.fail(
         new UsageError({
@@ -132,6 +137,8 @@ export const command = Command.make(
     if (Option.isSome(options.timeout) && !options.wait) {
       return Effect.fail(new UsageError({ message: "--timeout applies to --wait: add --wait, or drop --timeout." }))
     }
+    // UploadRun passes `maxFilesPerSession` on to `Upload.events`; `allowInsecureHttp` reaches
+    // `Connection.target` with the rest of the options.
     return UploadRun.run(options)
   }
 ).pipe(

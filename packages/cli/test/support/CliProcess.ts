@@ -47,14 +47,16 @@ export const run = (
   }))
 
 /**
- * Starts the CLI, waits until a line of its stdout satisfies `until`, sends `signal`, and returns what
- * it printed by the time it exited.
+ * Starts the CLI, waits until a line of its stdout satisfies `until` (or `when` succeeds: e.g. the
+ * emulator saw a request, for `--json` runs that print nothing before the end), sends `signal`, and
+ * returns what it printed by the time it exited.
  */
 export const signalWhen = (
   args: ReadonlyArray<string>,
   env: Record<string, string>,
   until: (line: string) => boolean,
-  signal: "SIGINT" | "SIGTERM"
+  signal: "SIGINT" | "SIGTERM",
+  when: Effect.Effect<void> = Effect.never
 ): Effect.Effect<Result, PlatformError, CommandExecutor.CommandExecutor | Scope.Scope> =>
   Effect.gen(function*() {
     const process = yield* Command.start(command(args, env))
@@ -72,7 +74,7 @@ export const signalWhen = (
     )
     const stderr = yield* Effect.fork(text(process.stderr))
     // If the line never comes, the process's own end (and its output) tells the test why.
-    yield* Effect.raceFirst(Deferred.await(seen), Effect.asVoid(process.exitCode))
+    yield* Effect.raceAll([Deferred.await(seen), when, Effect.asVoid(process.exitCode)])
     if (yield* process.isRunning) {
       // A process that does not end after the signal is a failure to report, not a test that hangs.
       yield* process.kill(signal).pipe(
