@@ -102,4 +102,19 @@ describe("graceful stop", () => {
         assert.isFalse(seen.some((e) => e._tag === "FileIngested"), "the files' states were not waited for")
       }))
   })
+
+  it.live("a stop takes no more sources: 60 queued behind 2 slow uploads, stopped at the first upload, end near 2", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.Emulator
+      const seen = yield* stoppedAfter(sources(60), 2, { concurrency: 2 })
+      const report = UploadReport.fromEvents(seen)
+      assert.strictEqual(seen.at(-1)?._tag, "Done")
+      // The stop comes with the first event after SessionOpened; at most the files in flight then, and the
+      // one routed while waiting for a place, are sent.
+      assert.isAtMost(report.total, 4)
+      assert.strictEqual(
+        (yield* emulator.objects()).filter((o) => !o.filename.endsWith(".meta.json")).length,
+        report.uploaded
+      )
+    }).pipe(Effect.provide(Harness.layer({ faults: [{ route: "s3", fault: Fault.delay("100 millis") }] }))))
 })

@@ -7,6 +7,7 @@
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Arr from "effect/Array"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Predicate from "effect/Predicate"
@@ -66,24 +67,27 @@ const prepareEach = <E, R>(
 
 /**
  * Routes each source in input order, one at a time, so that a session is opened only when a source needs
- * it, and sealed when the next one is opened.
+ * it, and sealed when the next one is opened. Once `stopped`, no source is routed any more (`undefined`).
  */
-const route = (lifecycle: SessionLifecycle.Lifecycle, maxFiles: number) =>
+const route = (lifecycle: SessionLifecycle.Lifecycle, maxFiles: number, stopped: Effect.Effect<boolean>) =>
   Effect.map(
     Ref.make<readonly [Routing.State, SessionLifecycle.Slot | undefined]>([Routing.initial, undefined]),
     (routing) =>
-    (item: Source.Prepared | Sending.Rejected): Effect.Effect<Sending.Job | Sending.Rejected, never, DeepsetClient> =>
-      item._tag === "Rejected" ? Effect.succeed(item) : Effect.gen(function*() {
-        const [state, current] = yield* Ref.get(routing)
-        const [decision, next] = Routing.step(maxFiles)(state, Routing.objects(item))
-        // "Current" only ever follows a session opened before.
-        const slot = decision === "Current" && current !== undefined
-          ? current
-          : yield* Effect.zipRight(current === undefined ? Effect.void : lifecycle.seal(current), lifecycle.open)
-        yield* Ref.set(routing, [next, slot])
-        yield* lifecycle.assign(slot)
-        return { _tag: "Job", source: item, slot } satisfies Sending.Job
-      })
+    (
+      item: Source.Prepared | Sending.Rejected
+    ): Effect.Effect<Sending.Job | Sending.Rejected | undefined, never, DeepsetClient> =>
+      Effect.flatMap(stopped, (stop): Effect.Effect<Sending.Job | Sending.Rejected | undefined, never, DeepsetClient> =>
+        stop ? Effect.succeed(undefined) : item._tag === "Rejected" ? Effect.succeed(item) : Effect.gen(function*() {
+          const [state, current] = yield* Ref.get(routing)
+          const [decision, next] = Routing.step(maxFiles)(state, Routing.objects(item))
+          // "Current" only ever follows a session opened before.
+          const slot = decision === "Current" && current !== undefined
+            ? current
+            : yield* Effect.zipRight(current === undefined ? Effect.void : lifecycle.seal(current), lifecycle.open)
+          yield* Ref.set(routing, [next, slot])
+          yield* lifecycle.assign(slot)
+          return { _tag: "Job", source: item, slot } satisfies Sending.Job
+        }))
   )
 
 /**
@@ -97,11 +101,16 @@ const run = <E, R>(
 ): Effect.Effect<void, E, R | DeepsetClient | FileSystem.FileSystem> =>
   Effect.scoped(Effect.gen(function*() {
     const lifecycle = yield* SessionLifecycle.make(options, emit)
-    const taken = options.stop === undefined ? sources : Stream.interruptWhen(sources, options.stop)
-    const routed = Stream.mapEffect(taken, yield* route(lifecycle, options.maxFiles))
+    // A stop is checked before each source is routed, and cuts short a pull of the caller's stream.
+    const stopped = yield* Deferred.make<void>()
+    if (options.stop !== undefined) yield* Effect.forkScoped(Deferred.complete(stopped, options.stop))
+    const routed = Stream.interruptWhenDeferred(sources, stopped).pipe(
+      Stream.mapEffect(yield* route(lifecycle, options.maxFiles, Deferred.isDone(stopped))),
+      Stream.takeWhile(Predicate.isNotUndefined)
+    )
     yield* Sending.sendAll(routed, { concurrency: options.concurrency, emit, lifecycle })
     yield* lifecycle.sealAll
-    yield* options.stop === undefined ? lifecycle.wait : Effect.raceFirst(lifecycle.wait, options.stop)
+    yield* Effect.raceFirst(lifecycle.wait, Deferred.await(stopped))
   }))
 
 const isStream = <E, R>(
