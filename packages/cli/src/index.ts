@@ -21,6 +21,13 @@ export * as Cli from "./Cli.js"
 export * as CliError from "./CliError.js"
 
 /**
+ * The command line checked against the command tree before parsing: unknown options and commands.
+ *
+ * @since 0.1.0
+ */
+export * as Argv from "./Argv.js"
+
+/**
  * The root command: `deepset-upload <paths...>` and its options.
  *
  * @since 0.1.0
@@ -35,7 +42,7 @@ export * as UploadCommand from "./UploadCommand.js"
 export * as UploadRun from "./UploadRun.js"
 
 /**
- * `deepset-upload sessions list|status|files`.
+ * `deepset-upload sessions list|status|files|close`.
  *
  * @since 0.1.0
  */
@@ -61,6 +68,13 @@ export * as Settings from "./Settings.js"
  * @since 0.1.0
  */
 export * as Connection from "./Connection.js"
+
+/**
+ * Log lines on stderr.
+ *
+ * @since 0.1.0
+ */
+export * as Log from "./Log.js"
 
 /**
  * Output mode detection: terminal, plain or JSON.

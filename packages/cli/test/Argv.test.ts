@@ -41,12 +41,21 @@ describe("Argv", () => {
       check("--concurency", "4", "docs"),
       "unknown option --concurency; did you mean --concurrency?\nSee deepset-upload --help."
     )
-    assert.strictEqual(firstLine("docs", "--concurency", "4"), "unknown option --concurency; did you mean --concurrency?")
+    assert.strictEqual(
+      firstLine("docs", "--concurency", "4"),
+      "unknown option --concurency; did you mean --concurrency?"
+    )
     assert.strictEqual(firstLine("docs", "--wiat"), "unknown option --wiat; did you mean --wait?")
-    assert.strictEqual(firstLine("--wirte-mode=KEEP", "docs"), "unknown option --wirte-mode; did you mean --write-mode?")
+    assert.strictEqual(
+      firstLine("--wirte-mode=KEEP", "docs"),
+      "unknown option --wirte-mode; did you mean --write-mode?"
+    )
     assert.strictEqual(check("--bogus", "docs"), "unknown option --bogus\nSee deepset-upload --help.")
     assert.strictEqual(firstLine("-x", "docs"), "unknown option -x")
-    assert.strictEqual(firstLine("-concurrency", "4", "docs"), "unknown option -concurrency; did you mean --concurrency?")
+    assert.strictEqual(
+      firstLine("-concurrency", "4", "docs"),
+      "unknown option -concurrency; did you mean --concurrency?"
+    )
     assert.strictEqual(
       check("sessions", "list", "--limt", "3"),
       "unknown option --limt; did you mean --limit?\nSee deepset-upload sessions list --help."

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import * as Console from "effect/Console"
+import type * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Logger from "effect/Logger"
 import * as Log from "../src/Log.js"

@@ -17,8 +17,14 @@ describe("deepset-upload: flags that answer back (child process)", () => {
         const emulator = yield* Emulator.start()
         const env = { DEEPSET_API_KEY: emulator.apiKey, DEEPSET_API_URL: emulator.apiUrl, DEEPSET_WORKSPACE: "default" }
         const cases: ReadonlyArray<readonly [ReadonlyArray<string>, string]> = [
-          [["examples/data", "--concurency", "4"], "deepset-upload: unknown option --concurency; did you mean --concurrency?"],
-          [["--concurency", "4", "examples/data"], "deepset-upload: unknown option --concurency; did you mean --concurrency?"],
+          [
+            ["examples/data", "--concurency", "4"],
+            "deepset-upload: unknown option --concurency; did you mean --concurrency?"
+          ],
+          [
+            ["--concurency", "4", "examples/data"],
+            "deepset-upload: unknown option --concurency; did you mean --concurrency?"
+          ],
           [["examples/data", "--bogus"], "deepset-upload: unknown option --bogus"],
           [["sessions", "lst"], "deepset-upload: unknown command sessions lst; did you mean list?"],
           [["sessions", "list", "--limt", "3"], "deepset-upload: unknown option --limt; did you mean --limit?"],
@@ -29,7 +35,10 @@ describe("deepset-upload: flags that answer back (child process)", () => {
             "--max-files-per-session: expected an integer from 2 to 10000, got 1"
           ],
           [["sessions", "list", "-n", "0"], "--limit: expected an integer of at least 1, got 0"],
-          [["sessions", "files", "x", "--status", "DONE"], "--status: expected one of PENDING, FAILED, FINISHED, got DONE"],
+          [
+            ["sessions", "files", "x", "--status", "DONE"],
+            "--status: expected one of PENDING, FAILED, FINISHED, got DONE"
+          ],
           // `--` ends the options: what follows is a path, and it is the path that is missing.
           [["--", "--concurency"], "Path '--concurency' must exist"]
         ]

@@ -14,47 +14,57 @@ const timeout = 180_000
 const ESC = "\u001b"
 
 describe("deepset-upload: what reaches stdout and the terminal", () => {
-  it.live("no escape sequence under NO_COLOR or TERM=dumb on a terminal, nor into a pipe; --help included", () =>
-    Effect.gen(function*() {
-      const [colored, noColor, dumb, piped, upload, error] = yield* Effect.all([
-        Pty.run(["--help"], { TERM: "xterm-256color" }),
-        Pty.run(["--help"], { TERM: "xterm-256color", NO_COLOR: "1" }),
-        Pty.run(["sessions", "list", "--help"], { TERM: "dumb" }),
-        CliProcess.run(["--help"], { TERM: "xterm-256color" }),
-        Pty.run(["--emulator", "examples/data"], { TERM: "xterm-256color", NO_COLOR: "yes" }),
-        Pty.run(["examples/data", "--concurrency", "x"], { TERM: "xterm-256color", NO_COLOR: "1" })
-      ], { concurrency: 2 })
-      // The control: on a terminal that takes them, help is styled, so the others are tested for real.
-      assert.strictEqual(colored.exitCode, 0, colored.screen)
-      assert.include(colored.screen, ESC)
-      for (const [name, screen] of [["NO_COLOR", noColor.screen], ["TERM=dumb", dumb.screen], ["pipe", piped.stdout]]) {
-        assert.include(screen, "USAGE", name)
-        assert.notInclude(screen, ESC, name)
-      }
-      // An upload under NO_COLOR prints plain lines (no redrawn progress line), then the summary.
-      assert.strictEqual(upload.exitCode, 1, upload.screen)
-      assert.include(upload.screen, "uploaded onboarding.md")
-      assert.include(upload.screen, "Ingestion: 5 finished, 2 failed.")
-      assert.notInclude(upload.screen, ESC)
-      assert.strictEqual(error.exitCode, 2, error.screen)
-      assert.include(error.screen, "--concurrency: expected an integer")
-      assert.notInclude(error.screen, ESC)
-    }).pipe(Effect.provide(NodeContext.layer)), timeout)
+  it.live(
+    "no escape sequence under NO_COLOR or TERM=dumb on a terminal, nor into a pipe; --help included",
+    () =>
+      Effect.gen(function*() {
+        const [colored, noColor, dumb, piped, upload, error] = yield* Effect.all([
+          Pty.run(["--help"], { TERM: "xterm-256color" }),
+          Pty.run(["--help"], { TERM: "xterm-256color", NO_COLOR: "1" }),
+          Pty.run(["sessions", "list", "--help"], { TERM: "dumb" }),
+          CliProcess.run(["--help"], { TERM: "xterm-256color" }),
+          Pty.run(["--emulator", "examples/data"], { TERM: "xterm-256color", NO_COLOR: "yes" }),
+          Pty.run(["examples/data", "--concurrency", "x"], { TERM: "xterm-256color", NO_COLOR: "1" })
+        ], { concurrency: 2 })
+        // The control: on a terminal that takes them, help is styled, so the others are tested for real.
+        assert.strictEqual(colored.exitCode, 0, colored.screen)
+        assert.include(colored.screen, ESC)
+        for (
+          const [name, screen] of [["NO_COLOR", noColor.screen], ["TERM=dumb", dumb.screen], ["pipe", piped.stdout]]
+        ) {
+          assert.include(screen, "USAGE", name)
+          assert.notInclude(screen, ESC, name)
+        }
+        // An upload under NO_COLOR prints plain lines (no redrawn progress line), then the summary.
+        assert.strictEqual(upload.exitCode, 1, upload.screen)
+        assert.include(upload.screen, "uploaded onboarding.md")
+        assert.include(upload.screen, "Ingestion: 5 finished, 2 failed.")
+        assert.notInclude(upload.screen, ESC)
+        assert.strictEqual(error.exitCode, 2, error.screen)
+        assert.include(error.screen, "--concurrency: expected an integer")
+        assert.notInclude(error.screen, ESC)
+      }).pipe(Effect.provide(NodeContext.layer)),
+    timeout
+  )
 
-  it.live("--emulator waits for ingestion: the emulator stops with the command, so there is no background", () =>
-    Effect.gen(function*() {
-      const [text, json] = yield* Effect.all([
-        CliProcess.run(["--emulator", "examples/data"]),
-        CliProcess.run(["--emulator", "examples/data", "--json"])
-      ], { concurrency: "unbounded" })
-      assert.strictEqual(text.exitCode, 1, text.stderr)
-      assert.notInclude(text.stdout, "in the background")
-      assert.include(text.stdout, "Ingestion: 5 finished, 2 failed.")
-      assert.strictEqual(json.exitCode, 1, json.stderr)
-      const report = JSON.parse(json.stdout)
-      assert.isTrue(report.waited)
-      assert.deepInclude(report.counts, { finished: 5, ingestionFailed: 2, pending: 0 })
-    }).pipe(Effect.provide(NodeContext.layer)), timeout)
+  it.live(
+    "--emulator waits for ingestion: the emulator stops with the command, so there is no background",
+    () =>
+      Effect.gen(function*() {
+        const [text, json] = yield* Effect.all([
+          CliProcess.run(["--emulator", "examples/data"]),
+          CliProcess.run(["--emulator", "examples/data", "--json"])
+        ], { concurrency: "unbounded" })
+        assert.strictEqual(text.exitCode, 1, text.stderr)
+        assert.notInclude(text.stdout, "in the background")
+        assert.include(text.stdout, "Ingestion: 5 finished, 2 failed.")
+        assert.strictEqual(json.exitCode, 1, json.stderr)
+        const report = JSON.parse(json.stdout)
+        assert.isTrue(report.waited)
+        assert.deepInclude(report.counts, { finished: 5, ingestionFailed: 2, pending: 0 })
+      }).pipe(Effect.provide(NodeContext.layer)),
+    timeout
+  )
 
   it.scopedLive(
     "a session that cannot be closed: --json prints exactly one JSON document, the report; log lines go to stderr",

@@ -48,15 +48,12 @@ describe("deepset-upload: settings from flags and the environment (child process
         assert.strictEqual(bad.exitCode, 2)
         assert.include(bad.stderr, `DEEPSET_ALLOW_INSECURE_HTTP must be true, 1, false or 0, got "sure"`)
         // Only the upload reached the emulator: a refused setting sends nothing.
-        assert.lengthOf((yield* emulator.sessions), 1)
+        assert.lengthOf(yield* emulator.sessions, 1)
       }).pipe(Effect.provide(NodeContext.layer)),
     timeout
   )
 
-  // UploadRun does not hand maxFilesPerSession to Upload.events yet (its owner wires it: read
-  // `options.maxFilesPerSession`, an Option<number>, and pass `Option.getOrUndefined` of it). Until
-  // then this fails, which `.fails` expects; drop `.fails` once it is wired.
-  it.scopedLive.fails(
+  it.scopedLive(
     "--max-files-per-session N opens a new session every N files",
     () =>
       Effect.gen(function*() {

@@ -43,7 +43,10 @@ describe("deepset-upload: configuration, usage and help (child process)", () => 
       const cases: ReadonlyArray<readonly [ReadonlyArray<string>, string]> = [
         [["--emulator"], "Nothing to upload"],
         [["--emulator", "examples/data", "--concurrency", "many"], "--concurrency: expected an integer from 1 to 64"],
-        [["--emulator", "examples/data", "--concurrency", "0"], "--concurrency: expected an integer from 1 to 64, got 0"],
+        [
+          ["--emulator", "examples/data", "--concurrency", "0"],
+          "--concurrency: expected an integer from 1 to 64, got 0"
+        ],
         [["--emulator", "examples/data", "--write-mode", "REPLACE"], "KEEP"],
         [["--emulator", "examples/data", "--wait", "--timeout", "soon"], "is not a duration"],
         [["examples/data", "--timeout", "5m"], "--timeout applies to --wait"],
