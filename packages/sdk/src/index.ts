@@ -69,6 +69,14 @@ export * as UploadEvent from "./UploadEvent.js"
 export * as UploadReport from "./UploadReport.js"
 
 /**
+ * The journal of uploads: what a run did, durable, so that a later run can resume it and send only what
+ * changed.
+ *
+ * @since 0.1.0
+ */
+export * as UploadJournal from "./UploadJournal.js"
+
+/**
  * What can be uploaded: a path, bytes, a string or a sized stream, with optional metadata.
  *
  * @since 0.1.0
