@@ -4,8 +4,8 @@
  * bytes were written; concurrent appends share syncs (far fewer syncs than appends); the records of one
  * append stay together; a failed sync fails that append and every later one; a closed layer refuses appends.
  */
-import { FileSystem } from "@effect/platform"
 import { UploadJournal } from "@effect-deepset/sdk"
+import { FileSystem } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as FastCheck from "effect/FastCheck"

@@ -2,10 +2,10 @@
  * Shared pieces of the journal tests: one record of each type, arbitraries of records, and a file system
  * that counts and orders what reaches the disk.
  */
+import { UploadJournal } from "@effect-deepset/sdk"
+import { NodeFileSystem } from "@effect/platform-node"
 import * as PlatformError from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
-import { NodeFileSystem } from "@effect/platform-node"
-import { UploadJournal } from "@effect-deepset/sdk"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as FastCheck from "effect/FastCheck"
@@ -18,7 +18,13 @@ export const hashOf = (char: string) => char.repeat(64)
 export const examples: ReadonlyArray<UploadJournal.JournalRecord> = [
   UploadJournal.RunStarted.make({ root: "/home/me/docs", workspace: "docs", at }),
   UploadJournal.SessionOpened.make({ sessionId: "s-1", workspace: "docs", writeMode: "KEEP", expiresAt: expires }),
-  UploadJournal.Sending.make({ key: "a/report.pdf", name: "report.pdf", sessionId: "s-1", size: 1234, mtimeMs: 1.5e12 }),
+  UploadJournal.Sending.make({
+    key: "a/report.pdf",
+    name: "report.pdf",
+    sessionId: "s-1",
+    size: 1234,
+    mtimeMs: 1.5e12
+  }),
   UploadJournal.Sent.make({
     key: "a/report.pdf",
     name: "report.pdf",
@@ -52,7 +58,9 @@ const defined = <A extends object>(value: A): A =>
 
 /** Any valid record (strings with any unicode, optional fields present or not). */
 export const record: FastCheck.Arbitrary<UploadJournal.JournalRecord> = FastCheck.oneof(
-  FastCheck.record({ root: FastCheck.string(), workspace: text, at: date }).map((r) => UploadJournal.RunStarted.make(r)),
+  FastCheck.record({ root: FastCheck.string(), workspace: text, at: date }).map((r) =>
+    UploadJournal.RunStarted.make(r)
+  ),
   FastCheck.record({
     sessionId: text,
     workspace: text,
@@ -150,4 +158,10 @@ export const countingFileSystem = (log: DiskLog, syncDelay: number): Layer.Layer
       }))
   ).pipe(Layer.provide(NodeFileSystem.layer))
 
-export const newLog = (): DiskLog => ({ written: [], synced: [], writtenBytes: 0, durableBytes: 0, failNextSync: false })
+export const newLog = (): DiskLog => ({
+  written: [],
+  synced: [],
+  writtenBytes: 0,
+  durableBytes: 0,
+  failNextSync: false
+})

@@ -4,9 +4,9 @@
  * cut, never a failure; the file layer reopens such a file, drops the torn tail, and appends after it so
  * that the next records read back whole.
  */
+import { UploadJournal } from "@effect-deepset/sdk"
 import { FileSystem } from "@effect/platform"
 import { NodeFileSystem } from "@effect/platform-node"
-import { UploadJournal } from "@effect-deepset/sdk"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as FastCheck from "effect/FastCheck"
