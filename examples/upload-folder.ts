@@ -24,6 +24,7 @@ const describe = UploadEvent.UploadEvent.$match({
   SessionOpened: (e) => `session ${e.sessionId} opened`,
   FileUploaded: (e) => `uploaded ${e.name} (${e.bytes} bytes${e.meta ? ", with metadata" : ""})`,
   FileFailed: (e) => `not uploaded ${e.name}: ${e.error.message}`,
+  FileSkipped: (e) => `skipped ${e.input}: ${e.reason}`,
   SessionClosed: (e) => `session ${e.sessionId} closed: ${e.uploaded} of ${e.files} files uploaded`,
   IngestionProgress: (e) => `ingestion ${e.finished + e.failed}/${e.expected} (${e.failed} failed)`,
   IngestionFailed: (e) => `could not follow ingestion: ${e.error.message}`,

@@ -11,7 +11,7 @@ import * as Format from "./Format.js"
 
 /**
  * How much to tell: `all` for plain output (every file), `notable` above a progress bar (sessions,
- * failures, ingestion problems; the bar shows the rest).
+ * failures, skipped entries, ingestion problems; the bar shows the rest).
  *
  * @since 0.1.0
  */
@@ -42,6 +42,9 @@ export const line = (
         : Option.none()
     case "FileFailed":
       return Option.some(`${style.red("failed")}   ${event.name}: ${event.error.message}`)
+    // A skipped entry is not a failure, but nobody should have to guess where it went.
+    case "FileSkipped":
+      return Option.some(`${style.yellow("skipped")}  ${event.input}: ${event.reason}`)
     case "SessionClosed":
       return Option.some(
         event.error === undefined

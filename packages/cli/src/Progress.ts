@@ -19,6 +19,8 @@ export interface State {
   readonly totalBytes: number
   readonly uploaded: number
   readonly failed: number
+  /** Sources skipped (not meant to be sent): done as far as the bar is concerned. */
+  readonly skipped: number
   readonly bytes: number
   /** Whether ingestion is awaited after the upload (`--wait`). */
   readonly waiting: boolean
@@ -44,6 +46,7 @@ export const initial = (
   totalBytes: plan.bytes,
   uploaded: 0,
   failed: 0,
+  skipped: 0,
   bytes: 0,
   phase: "uploading",
   ingestion: new Map()
@@ -60,8 +63,11 @@ export const update = (state: State, event: UploadEvent): State => {
       return { ...state, uploaded: state.uploaded + 1, bytes: state.bytes + event.bytes }
     case "FileFailed":
       return { ...state, failed: state.failed + 1 }
+    case "FileSkipped":
+      return { ...state, skipped: state.skipped + 1 }
     case "SessionClosed":
-      return state.waiting && state.phase === "uploading" && state.uploaded + state.failed >= state.totalFiles
+      return state.waiting && state.phase === "uploading" &&
+          state.uploaded + state.failed + state.skipped >= state.totalFiles
         ? { ...state, phase: "ingesting" }
         : state
     case "IngestionProgress": {
@@ -111,7 +117,7 @@ export const rate = (state: State, now: number): number => {
  */
 export const eta = (state: State, now: number): number | undefined => {
   const elapsed = now - state.startedAt
-  const done = state.totalBytes > 0 ? state.bytes : state.uploaded + state.failed
+  const done = state.totalBytes > 0 ? state.bytes : state.uploaded + state.failed + state.skipped
   const total = state.totalBytes > 0 ? state.totalBytes : state.totalFiles
   if (done >= total) return 0
   if (done <= 0 || elapsed <= 0) return undefined
@@ -143,10 +149,11 @@ export const render = (
 ): string => {
   const { columns, now, style } = options
   if (state.phase === "uploading" || !state.waiting) {
-    const done = state.uploaded + state.failed
+    const done = state.uploaded + state.failed + state.skipped
     const left = eta(state, now)
     const etaText = left === undefined ? "–" : left > 0 && left < 1000 ? "<1s" : Format.duration(left)
-    const failed = state.failed > 0 ? `  ${style.red(`${state.failed} failed`)}` : ""
+    const failed = (state.failed > 0 ? `  ${style.red(`${state.failed} failed`)}` : "") +
+      (state.skipped > 0 ? `  ${style.yellow(`${state.skipped} skipped`)}` : "")
     const info = `  ${done}/${state.totalFiles} files  ${Format.bytes(state.bytes)}/${Format.bytes(state.totalBytes)}` +
       `  ${Format.rate(rate(state, now))}  ETA ${etaText}${failed}`
     const label = state.phase === "done" ? "Uploaded  " : "Uploading "

@@ -39,6 +39,8 @@ export interface Verdict {
   readonly total: number
   readonly uploaded: number
   readonly uploadFailed: number
+  /** Entries skipped, not meant to be sent (a symbolic link loop, a FIFO…): listed, but not failures. */
+  readonly skipped: number
   readonly bytes: number
   readonly finished: number
   readonly ingestionFailed: number
@@ -56,9 +58,11 @@ export interface Verdict {
  */
 export const verdict = (report: UploadReport.UploadReport, waited: boolean): Verdict => {
   let uploaded = 0
+  let skipped = 0
   let bytes = 0
   const perSession = new Map<string, { uploaded: number; finished: number; failed: number }>()
   for (const file of report.files) {
+    if (file.status === "skipped") skipped++
     if (file.status !== "uploaded") continue
     uploaded++
     bytes += file.bytes
@@ -91,11 +95,12 @@ export const verdict = (report: UploadReport.UploadReport, waited: boolean): Ver
   }
   const total = report.files.length
   const sessionsNotClosed = report.sessions.filter((session) => !session.closed).length
-  const uploadFailed = total - uploaded
+  const uploadFailed = total - uploaded - skipped
   return {
     total,
     uploaded,
     uploadFailed,
+    skipped,
     bytes,
     finished,
     ingestionFailed,
@@ -113,12 +118,18 @@ const MAX_ROWS = 40
 const REASON_WIDTH = 60
 
 const fileRow = (file: UploadReport.FileReport, waited: boolean, style: Ansi.Style): ReadonlyArray<string> => {
-  const upload = file.status === "uploaded" ? style.green("uploaded") : style.red("failed")
+  const upload = file.status === "uploaded"
+    ? style.green("uploaded")
+    : file.status === "skipped"
+    ? style.yellow("skipped")
+    : style.red("failed")
   const ingestion = file.ingestion === undefined
     ? (waited && file.status === "uploaded" ? style.yellow("PENDING") : style.dim("–"))
     : SessionsView.ingestionStatus(file.ingestion.status, style)
   const reason = file.error !== undefined
     ? style.red(Format.truncate(file.error.message, REASON_WIDTH))
+    : file.skipReason !== undefined
+    ? style.yellow(file.skipReason)
     : file.ingestion?.reason !== undefined
     ? style.red(file.ingestion.reason)
     : ""
@@ -163,7 +174,7 @@ export const summary = (report: UploadReport.UploadReport, context: Context, sty
     style.bold(
       `${context.interrupted ? "Interrupted after uploading" : "Uploaded"} ${v.uploaded} of ${
         Format.plural(Math.max(v.total, context.planned), "file")
-      } (${Format.bytes(v.bytes)}) to ${where}, in ${sessions}.`
+      } (${Format.bytes(v.bytes)}) to ${where}, in ${sessions}${v.skipped > 0 ? `; ${v.skipped} skipped` : ""}.`
     )
   )
   if (report.files.length > 0) {
@@ -234,7 +245,11 @@ export const summary = (report: UploadReport.UploadReport, context: Context, sty
   }
   lines.push(
     v.ok
-      ? style.green(style.bold(`All ${Format.plural(v.total, "file")} landed (${took}).`))
+      ? style.green(style.bold(
+        v.skipped > 0
+          ? `All ${Format.plural(v.total - v.skipped, "file")} landed, ${v.skipped} skipped (${took}).`
+          : `All ${Format.plural(v.total, "file")} landed (${took}).`
+      ))
       : style.red(
         style.bold(
           `${v.uploadFailed + v.ingestionFailed + v.pending} of ${

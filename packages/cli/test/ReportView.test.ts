@@ -57,6 +57,7 @@ describe("ReportView", () => {
       total: 2,
       uploaded: 2,
       uploadFailed: 0,
+      skipped: 0,
       bytes: 1200,
       finished: 1,
       ingestionFailed: 1,

@@ -268,7 +268,11 @@ export const paths = (
   DeepsetClient | FileSystem.FileSystem | Path.Path
 > =>
   Effect.flatMap(
-    UploadSource.fromPaths(paths, { recursive: options.recursive, extensions: options.extensions }),
+    UploadSource.fromPaths(paths, {
+      recursive: options.recursive,
+      extensions: options.extensions,
+      followSymlinks: options.followSymlinks
+    }),
     (sources) => files(sources, options)
   )
 

@@ -21,6 +21,8 @@ import type { UploadReport } from "./UploadReport.js"
  * - `FileFailed`: a document did not reach S3; `error` says why. `metaUploaded` tells whether its
  *   companion was stored before the document failed (companions go first, so a document never lands
  *   without its metadata).
+ * - `FileSkipped`: a source marked `skip` (an entry of a folder that cannot or must not be uploaded, see
+ *   `UploadSource.fromPaths`) was not sent; `reason` says why. No session is opened for it.
  * - `SessionClosed`: the session was closed (ingestion starts), or closing failed (`error`).
  * - `IngestionProgress`: counts from polling a closed session's status.
  * - `IngestionFailed`: waiting for a session's ingestion ended without an answer (timeout, API error).
@@ -57,6 +59,13 @@ export type UploadEvent = Data.TaggedEnum<{
     readonly sessionId: string | undefined
     readonly error: UploadErrors.FileError
     readonly metaUploaded: boolean
+  }
+  FileSkipped: {
+    readonly index: number
+    /** The name as given (for an entry of a folder, its path). */
+    readonly input: string
+    /** Why it was not sent, e.g. `"symbolic link loop"` or `"not a regular file: FIFO"`. */
+    readonly reason: string
   }
   SessionClosed: {
     readonly sessionId: string
@@ -98,11 +107,12 @@ export type UploadEvent = Data.TaggedEnum<{
  *   SessionOpened: (e) => `opened ${e.sessionId}`,
  *   FileUploaded: (e) => `uploaded ${e.name} (${e.bytes} bytes)`,
  *   FileFailed: (e) => `failed ${e.name}: ${e.error.message}`,
+ *   FileSkipped: (e) => `skipped ${e.input}: ${e.reason}`,
  *   SessionClosed: (e) => `closed ${e.sessionId}`,
  *   IngestionProgress: (e) => `${e.finished + e.failed}/${e.expected} ingested`,
  *   IngestionFailed: (e) => e.error.message,
  *   FileIngested: (e) => `${e.name}: ${e.status}`,
- *   Done: (e) => `done: ${e.report.uploaded} uploaded, ${e.report.failed} failed`
+ *   Done: (e) => `done: ${e.report.uploaded} uploaded, ${e.report.failed} failed, ${e.report.skipped} skipped`
  * })
  * ```
  *

@@ -1,6 +1,6 @@
 /**
- * The report of an upload: every session and every file, each file uploaded or failed with the reason,
- * and, after waiting, each file's ingestion state. Its counts always add up to the input.
+ * The report of an upload: every session and every file, each file uploaded, failed or skipped with the
+ * reason, and, after waiting, each file's ingestion state. Its counts always add up to the input.
  *
  * The report is a pure fold of the upload's events (`step`, `sink`), so a run that was interrupted
  * still yields a report of what was done from the events it emitted.
@@ -46,7 +46,9 @@ export class FileIngestion extends Schema.Class<FileIngestion>("@effect-deepset/
  *
  * - `index`: its position in the input; `input`: its name as given; `name`: the safe name it is stored
  *   under (or the input name when it has none);
- * - `status`: `"uploaded"` when the document reached S3, `"failed"` otherwise, with `error`;
+ * - `status`: `"uploaded"` when the document reached S3; `"skipped"` when it was not meant to be sent (a
+ *   source marked `skip`, such as a symbolic link loop or a FIFO found in a folder), with `skipReason`;
+ *   `"failed"` otherwise, with `error`;
  * - `bytes`: the document's size when uploaded, else 0;
  * - `metaUploaded`: present when the source had metadata, whether its companion reached S3;
  * - `ingestion`: after waiting, what the session's file list says about it.
@@ -59,10 +61,11 @@ export class FileReport extends Schema.Class<FileReport>("@effect-deepset/sdk/Fi
   input: Schema.String,
   name: Schema.String,
   sessionId: Schema.optional(Schema.String),
-  status: Schema.Literal("uploaded", "failed"),
+  status: Schema.Literal("uploaded", "failed", "skipped"),
   bytes: Schema.Number,
   metaUploaded: Schema.optional(Schema.Boolean),
   error: Schema.optional(ErrorSummary),
+  skipReason: Schema.optional(Schema.String),
   ingestion: Schema.optional(FileIngestion)
 }) {}
 
@@ -121,12 +124,17 @@ export class UploadReport extends Schema.Class<UploadReport>("@effect-deepset/sd
     return this.files.reduce((n, file) => file.status === "uploaded" ? n + 1 : n, 0)
   }
 
-  /** How many documents did not reach S3. */
-  get failed(): number {
-    return this.total - this.uploaded
+  /** How many sources were skipped, not meant to be sent (`uploaded + failed + skipped = total`). */
+  get skipped(): number {
+    return this.files.reduce((n, file) => file.status === "skipped" ? n + 1 : n, 0)
   }
 
-  /** Whether every document reached S3 and every session was closed. */
+  /** How many documents did not reach S3, skipped ones aside. */
+  get failed(): number {
+    return this.total - this.uploaded - this.skipped
+  }
+
+  /** Whether every document not skipped reached S3 and every session was closed. */
   get ok(): boolean {
     return this.failed === 0 && this.sessions.every((session) => session.closed)
   }
@@ -230,6 +238,18 @@ export const step = (fold: Fold, event: UploadEvent): Fold => {
       }, trusted)
       const next = sessionId === undefined ? fold : withSession(fold, sessionId, counted(0))
       return { ...next, files: HashMap.set(next.files, index, file) }
+    }
+    case "FileSkipped": {
+      const { index, input } = event
+      const file = new FileReport({
+        index,
+        input,
+        name: input,
+        status: "skipped",
+        bytes: 0,
+        skipReason: event.reason
+      }, trusted)
+      return { ...fold, files: HashMap.set(fold.files, index, file) }
     }
     case "SessionClosed": {
       const error = event.error

@@ -83,7 +83,40 @@ export interface UploadSource {
   readonly name: string
   readonly body: Body
   readonly meta?: Meta | undefined
+  /**
+   * When set, the source is not sent: the run reports it as skipped, with this reason, where it stands
+   * in the input (an `UploadEvent.FileSkipped`, a `"skipped"` entry in the report). {@link fromPaths}
+   * sets it on the entries of a folder it cannot or will not upload; see {@link skipped}.
+   */
+  readonly skip?: string | undefined
 }
+
+/**
+ * A source that is reported as skipped, with its reason, and never sent: what {@link fromPaths} gives
+ * for a symbolic link loop, a dangling link, a link out of the upload root, a sub-folder it cannot
+ * read, or a FIFO, socket or device found in a folder.
+ *
+ * @example
+ * ```ts
+ * import { UploadSource } from "@effect-deepset/sdk"
+ *
+ * const source = UploadSource.skipped("./docs/pipe", "not a regular file: FIFO")
+ * // { name: "./docs/pipe", body: { path: "./docs/pipe" }, skip: "not a regular file: FIFO" }
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const skipped = (path: string, reason: string): UploadSource => ({ name: path, body: { path }, skip: reason })
+
+/**
+ * Whether a source is to be reported as skipped rather than sent (see {@link skipped}).
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isSkipped = (source: UploadSource): source is UploadSource & { readonly skip: string } =>
+  source.skip !== undefined
 
 /**
  * Metadata sent verbatim from a body, for example an existing `x.meta.json` file.
@@ -123,13 +156,33 @@ export interface PathsOptions {
   readonly recursive?: boolean | undefined
   /** Only documents with one of these extensions (case-insensitive, with or without the dot). */
   readonly extensions?: ReadonlyArray<string> | undefined
+  /**
+   * Follow symbolic links wherever they point. Default `false`: a link is followed only when its target
+   * is inside the upload root (the folder given, or for a file given directly the file itself); one
+   * pointing elsewhere is skipped with the reason `"symbolic link outside the upload root"`.
+   */
+  readonly followSymlinks?: boolean | undefined
 }
 
 /**
  * Sources for files and folders on disk. Each `x.meta.json` becomes the metadata of its document `x`;
- * a file given by name brings the companion beside it. Every problem is reported at once, before
- * anything is sent: a path that does not exist, a companion whose document is not among the inputs,
- * two files that would be stored under one name.
+ * a file given by name brings the companion beside it. Every problem with the inputs is reported at
+ * once, before anything is sent: a path given that does not exist (or cannot be read), a companion whose
+ * document is not among the inputs, two files that would be stored under one name.
+ *
+ * An entry found inside a folder that cannot or must not be uploaded is not a problem of the run: it
+ * becomes a source marked `skip` (see {@link skipped}), reported as skipped with its reason where it
+ * stands, and the other files go. The reasons:
+ *
+ * - `"symbolic link loop"`: a link that resolves to itself, or to a folder above it;
+ * - `"dangling symbolic link"`: a link whose target does not exist;
+ * - `"symbolic link outside the upload root"`: a link pointing out of the folder given (unless
+ *   `followSymlinks`);
+ * - `"permission denied reading folder"`: a sub-folder that cannot be listed (with `recursive`);
+ * - `"not a regular file: FIFO"` (or `socket`, `character device`, `block device`).
+ *
+ * Skipped sub-folders and links are always listed; other skipped entries only when their extension is
+ * among `extensions`. A file named directly is uploaded as given, and fails alone if it cannot be read.
  *
  * @example
  * ```ts

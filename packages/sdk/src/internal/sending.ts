@@ -30,6 +30,17 @@ export interface Rejected {
   readonly error: FileError
 }
 
+/** A source marked `skip`: reported as skipped where it stands in the input, sent nowhere, no session for it. */
+export interface Skipped {
+  readonly _tag: "Skipped"
+  readonly index: number
+  readonly input: string
+  readonly reason: string
+}
+
+/** A source reported where it stands without being routed or sent. */
+export type Unsent = Rejected | Skipped
+
 const failed = (
   { index, input, name }: { readonly index: number; readonly input: string; readonly name: string },
   sessionId: string | undefined,
@@ -60,7 +71,7 @@ const outcome = (job: Job): Effect.Effect<UploadEvent, never, FileSystem.FileSys
 
 /** Sends every item, at most `concurrency` at once, emitting one event per item. */
 export const sendAll = <E, R>(
-  items: Stream.Stream<Job | Rejected, E, R>,
+  items: Stream.Stream<Job | Unsent, E, R>,
   options: {
     readonly concurrency: number
     readonly emit: SessionLifecycle.Emit
@@ -68,9 +79,11 @@ export const sendAll = <E, R>(
   }
 ): Effect.Effect<void, E, R | DeepsetClient | FileSystem.FileSystem> => {
   const { emit, lifecycle } = options
-  const send = (item: Job | Rejected) =>
+  const send = (item: Job | Unsent) =>
     item._tag === "Rejected"
       ? emit(failed({ ...item, name: item.input }, undefined, item.error))
+      : item._tag === "Skipped"
+      ? emit(UploadEvent.FileSkipped({ index: item.index, input: item.input, reason: item.reason }))
       : Effect.zipRight(Effect.flatMap(outcome(item), emit), lifecycle.done(item.slot))
   return Stream.runDrain(Stream.mapEffect(items, send, { concurrency: options.concurrency, unordered: true }))
 }

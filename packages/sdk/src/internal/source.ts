@@ -76,6 +76,10 @@ export const prepare = (
   source: UploadSource.UploadSource,
   index: number
 ): Either.Either<Prepared, InvalidFileNameError | SourceReadError> => {
+  // A run reports a skipped source without preparing it; sent on its own, it cannot be read, for its reason.
+  if (source.skip !== undefined) {
+    return Either.left(readError(source.name, pathOf(source.body), source.skip))
+  }
   const safe = FileName.safeName(source.name)
   if (Either.isLeft(safe)) {
     return Either.left(new InvalidFileNameError({ name: source.name, reason: safe.left }))
@@ -107,6 +111,9 @@ export const prepare = (
     meta: source.meta === undefined ? undefined : metaContent(source.meta)
   })
 }
+
+const pathOf = (body: UploadSource.Body): string | undefined =>
+  typeof body === "object" && "path" in body ? body.path : undefined
 
 const isValidSize = (size: number): boolean => Number.isSafeInteger(size) && size >= 0
 
@@ -149,6 +156,8 @@ export const platformReason = (error: PlatformError.PlatformError): string =>
       ? "no such file or directory"
       : error.reason === "PermissionDenied"
       ? "permission denied"
+      : (error.cause as { readonly code?: unknown } | undefined)?.code === "ELOOP"
+      ? "symbolic link loop"
       : error.message
     : error.message
 

@@ -1,15 +1,20 @@
 /**
  * Sources from files and folders on disk: folders walked (optionally recursively), `x.meta.json`
- * companions paired with their document `x`, and every problem (a missing path, a companion without
- * its document, two files with one stored name) reported together before anything is sent.
+ * companions paired with their document `x`, and every problem with the inputs (a missing path, a
+ * companion without its document, two files with one stored name) reported together before anything is
+ * sent. An entry found inside a folder that cannot or must not be uploaded (a symbolic link loop, a
+ * dangling link, a link out of the upload root, a sub-folder that cannot be read, a FIFO, a socket, a
+ * device) becomes a skipped source, reported where it stands, never a refusal of the run.
  *
  * @internal
  */
+import type * as PlatformError from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import * as Array from "effect/Array"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Option from "effect/Option"
 import { InvalidSourcesError, OrphanMetaError, SourceReadError } from "../UploadErrors.js"
 import type { UploadSource } from "../UploadSource.js"
 import * as FileName from "./fileName.js"
@@ -21,51 +26,154 @@ export interface Options {
   readonly recursive?: boolean | undefined
   /** Only documents with one of these extensions (case-insensitive, with or without the dot). */
   readonly extensions?: ReadonlyArray<string> | undefined
+  /** Follow symbolic links wherever they point. Default `false`: only to targets inside the upload root. */
+  readonly followSymlinks?: boolean | undefined
 }
+
+/** Why an entry of a folder is skipped. */
+export const SkipReason = {
+  loop: "symbolic link loop",
+  dangling: "dangling symbolic link",
+  outside: "symbolic link outside the upload root",
+  unreadableFolder: "permission denied reading folder"
+} as const
+
+const kinds: Partial<Record<FileSystem.File.Type, string>> = {
+  FIFO: "FIFO",
+  Socket: "socket",
+  CharacterDevice: "character device",
+  BlockDevice: "block device",
+  SymbolicLink: "symbolic link"
+}
+
+/** The reason for an entry that is neither a regular file nor a folder. */
+export const notRegular = (type: FileSystem.File.Type): string => `not a regular file: ${kinds[type] ?? "unknown type"}`
 
 type Problem = InvalidSourcesError["errors"][number]
 
+/**
+ * A file found, or an entry skipped. `folder` says whether the skipped entry is (or may be) a folder:
+ * those are always reported, whatever the extensions asked for, since they may hold wanted files.
+ */
+type Entry =
+  | { readonly _tag: "File"; readonly given: string }
+  | { readonly _tag: "Skipped"; readonly given: string; readonly reason: string; readonly folder: boolean }
+
+const isLoop = (error: PlatformError.PlatformError): boolean =>
+  error._tag === "SystemError" &&
+  ((error.cause as { readonly code?: unknown } | undefined)?.code === "ELOOP" ||
+    (error.description?.includes("ELOOP") ?? false))
+
+const isNotFound = (error: PlatformError.PlatformError): boolean =>
+  error._tag === "SystemError" && error.reason === "NotFound"
+
 /** Every file under the inputs, each once, in a stable order (inputs as given, folders sorted). */
-const collect = (inputs: ReadonlyArray<string>, recursive: boolean) =>
+const collect = (inputs: ReadonlyArray<string>, options: Options) =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
-    const files = new Map<string, string>()
+    const recursive = options.recursive ?? false
+    const followAnywhere = options.followSymlinks ?? false
+    const entries = new Map<string, Entry>()
     const problems: Array<Problem> = []
+    // Each real folder is walked once: a folder reached again (through a link) holds files already listed.
     const visited = new Set<string>()
     const fail = (file: string, reason: string) =>
       problems.push(new SourceReadError({ name: path.basename(file), path: file, reason }))
+    const skip = (given: string, reason: string, folder: boolean) =>
+      void entries.set(path.resolve(given), { _tag: "Skipped", given, reason, folder })
+    const inside = (root: string, real: string) =>
+      real === root || real.startsWith(root.endsWith(path.sep) ? root : root + path.sep)
 
-    const walk = (dir: string): Effect.Effect<void> =>
+    /** A folder's entries; `real` is its real path, `ancestors` the real paths of the folders above it. */
+    const walk = (dir: string, real: string, root: string, ancestors: ReadonlySet<string>): Effect.Effect<void> =>
       Effect.gen(function*() {
-        // Symbolic links can make a folder its own descendant: each real folder is walked once.
-        const real = yield* Effect.either(fs.realPath(dir))
-        if (Either.isRight(real)) {
-          if (visited.has(real.right)) return
-          visited.add(real.right)
+        visited.add(real)
+        const names = yield* Effect.either(fs.readDirectory(dir))
+        if (Either.isLeft(names)) {
+          const error = names.left
+          return skip(
+            dir,
+            error._tag === "SystemError" && error.reason === "PermissionDenied"
+              ? SkipReason.unreadableFolder
+              : `cannot read folder: ${Source.platformReason(error)}`,
+            true
+          )
         }
-        const entries = yield* Effect.either(fs.readDirectory(dir))
-        if (Either.isLeft(entries)) return void fail(dir, Source.platformReason(entries.left))
-        for (const entry of entries.right.sort()) {
-          const full = path.join(dir, entry)
-          const info = yield* Effect.either(fs.stat(full))
-          if (Either.isLeft(info)) {
-            fail(full, Source.platformReason(info.left))
-          } else if (info.right.type === "Directory") {
-            if (recursive) yield* walk(full)
-          } else if (info.right.type === "File") {
-            files.set(path.resolve(full), full)
+        const within = new Set(ancestors).add(real)
+        for (const name of names.right.sort()) {
+          yield* visit(path.join(dir, name), path.join(real, name), root, within)
+        }
+      })
+
+    /** One entry of a folder; `real` is where it is when it is not a symbolic link. */
+    const visit = (
+      full: string,
+      direct: string,
+      root: string,
+      ancestors: ReadonlySet<string>
+    ): Effect.Effect<void> =>
+      Effect.gen(function*() {
+        // Only a symbolic link has a target to read: one cheap call tells links from the rest.
+        const isLink = Option.isSome(yield* Effect.option(fs.readLink(full)))
+        let real = direct
+        let outside = false
+        if (isLink) {
+          const resolved = yield* Effect.either(fs.realPath(full))
+          if (Either.isLeft(resolved)) {
+            const error = resolved.left
+            const reason = isLoop(error)
+              ? SkipReason.loop
+              : isNotFound(error)
+              ? SkipReason.dangling
+              : Source.platformReason(error)
+            return skip(full, reason, true)
           }
+          real = resolved.right
+          outside = !followAnywhere && !inside(root, real)
         }
+        const info = yield* Effect.either(fs.stat(full))
+        if (Either.isLeft(info)) {
+          // Gone since the listing, or a folder that lists names it does not let stat.
+          const error = info.left
+          return skip(full, isLoop(error) ? SkipReason.loop : Source.platformReason(error), true)
+        }
+        const type = info.right.type
+        if (type === "Directory") {
+          if (!recursive) return
+          if (outside) return skip(full, SkipReason.outside, true)
+          if (ancestors.has(real)) return skip(full, SkipReason.loop, true)
+          if (visited.has(real)) return
+          return yield* walk(full, real, root, ancestors)
+        }
+        if (outside) return skip(full, SkipReason.outside, false)
+        if (type === "File") return void entries.set(path.resolve(full), { _tag: "File", given: full })
+        return skip(full, notRegular(type), false)
+      })
+
+    /** Why a path named by the user cannot be read, in a few words. */
+    const inputReason = (input: string, error: PlatformError.PlatformError) =>
+      Effect.gen(function*() {
+        if (isLoop(error)) return SkipReason.loop
+        if (isNotFound(error) && Option.isSome(yield* Effect.option(fs.readLink(input)))) return SkipReason.dangling
+        return Source.platformReason(error)
       })
 
     for (const input of inputs) {
       const info = yield* Effect.either(fs.stat(input))
-      if (Either.isLeft(info)) fail(input, Source.platformReason(info.left))
-      else if (info.right.type === "Directory") yield* walk(input)
-      else files.set(path.resolve(input), input)
+      if (Either.isLeft(info)) {
+        fail(input, yield* inputReason(input, info.left))
+      } else if (info.right.type === "Directory") {
+        // The upload root: the folder as given, wherever a link that names it points.
+        const real = yield* Effect.either(fs.realPath(input))
+        if (Either.isLeft(real)) fail(input, yield* inputReason(input, real.left))
+        else if (!visited.has(real.right)) yield* walk(input, real.right, real.right, new Set())
+      } else {
+        // A file named on its own is its own root: it goes as given, and fails alone if it cannot be read.
+        entries.set(path.resolve(input), { _tag: "File", given: input })
+      }
     }
-    return { files, problems, explicit: new Set(inputs.map((input) => path.resolve(input))) }
+    return { entries, problems, explicit: new Set(inputs.map((input) => path.resolve(input))) }
   })
 
 const extensionFilter = (extensions: ReadonlyArray<string> | undefined) => {
@@ -74,47 +182,63 @@ const extensionFilter = (extensions: ReadonlyArray<string> | undefined) => {
   return (file: string) => wanted.some((ext) => file.toLowerCase().endsWith(ext))
 }
 
-/** Sources for the files under `inputs`, or every problem found with them. */
+/** Sources for the files under `inputs` (skipped entries among them), or every problem found with them. */
 export const fromPaths = (
   inputs: ReadonlyArray<string>,
   options: Options = {}
 ): Effect.Effect<Array<UploadSource>, InvalidSourcesError, FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
-    const { files, problems, explicit } = yield* collect(inputs, options.recursive ?? false)
+    const { entries, explicit, problems } = yield* collect(inputs, options)
     const wanted = extensionFilter(options.extensions)
-    const documents: Array<[resolved: string, given: string]> = []
+    // Companions that are files, by their document's path; a skipped companion is an entry of its own.
     const companions = new Map<string, string>()
-    for (const [resolved, given] of files) {
-      if (FileName.isMetaName(resolved)) companions.set(resolved.slice(0, -FileName.metaSuffix.length), given)
-      else documents.push([resolved, given])
+    for (const [resolved, entry] of entries) {
+      if (entry._tag === "File" && FileName.isMetaName(resolved)) {
+        companions.set(resolved.slice(0, -FileName.metaSuffix.length), entry.given)
+      }
     }
     for (const [document, companion] of companions) {
-      // A companion whose document was filtered out by extension goes with it; only a missing one is an error.
-      if (!files.has(document)) {
+      // A companion whose document was filtered out by extension goes with it; only a missing one is an
+      // error. A skipped document takes its companion with it.
+      if (!entries.has(document)) {
         problems.push(
           new OrphanMetaError({ path: companion, document: companion.slice(0, -FileName.metaSuffix.length) })
         )
       }
     }
     const sources: Array<UploadSource> = []
-    for (const [resolved, given] of documents) {
-      if (!wanted(resolved)) continue
-      let meta = companions.get(resolved)
+    for (const [resolved, entry] of entries) {
+      const meta = companions.get(resolved)
+      if (entry._tag === "Skipped") {
+        const document = FileName.isMetaName(resolved) ? resolved.slice(0, -FileName.metaSuffix.length) : resolved
+        if (!entry.folder && !wanted(document)) continue
+        sources.push({
+          name: entry.given,
+          body: { path: entry.given },
+          meta: meta === undefined ? undefined : Source.rawMeta({ path: meta }),
+          skip: entry.reason
+        })
+        continue
+      }
+      if (FileName.isMetaName(resolved) || !wanted(resolved)) continue
+      let companion = meta
       // A file named on its own brings the companion beside it, which no folder listing found.
-      if (meta === undefined && explicit.has(resolved)) {
-        const beside = FileName.metaName(given)
-        if (yield* fs.exists(beside).pipe(Effect.orElseSucceed(() => false))) meta = beside
+      if (companion === undefined && explicit.has(resolved)) {
+        const beside = FileName.metaName(entry.given)
+        if (yield* fs.exists(beside).pipe(Effect.orElseSucceed(() => false))) companion = beside
       }
       // The full path is the source's name: only its base name is stored, and errors can say which file.
       sources.push({
-        name: given,
-        body: { path: given },
-        meta: meta === undefined ? undefined : Source.rawMeta({ path: meta })
+        name: entry.given,
+        body: { path: entry.given },
+        meta: companion === undefined ? undefined : Source.rawMeta({ path: companion })
       })
     }
     const registry = new Source.NameRegistry()
     sources.forEach((source, index) => {
+      // A skipped source is stored under no name, so it takes none.
+      if (source.skip !== undefined) return
       const prepared = Source.prepare(source, index)
       const problem = Either.isLeft(prepared) ? prepared.left : registry.claim(prepared.right)
       if (problem !== undefined) problems.push(problem)

@@ -32,12 +32,22 @@ export interface Options extends SessionLifecycle.Options {
   readonly stop: Effect.Effect<void> | undefined
 }
 
+// A source marked `skip` is reported as skipped: it is not checked, and takes no name.
+const skippedItem = (source: UploadSource, index: number): Sending.Skipped | undefined =>
+  source.skip === undefined ? undefined : { _tag: "Skipped", index, input: source.name, reason: source.skip }
+
 const prepareAll = (sources: Iterable<UploadSource>) => {
   const registry = new Source.NameRegistry()
-  const prepared: Array<Source.Prepared> = []
+  const prepared: Array<Source.Prepared | Sending.Skipped> = []
   const errors: Array<InvalidSourcesError["errors"][number]> = []
   let index = 0
   for (const source of sources) {
+    const skipped = skippedItem(source, index)
+    if (skipped !== undefined) {
+      prepared.push(skipped)
+      index++
+      continue
+    }
     const result = Source.prepare(source, index++)
     if (Either.isLeft(result)) {
       errors.push(result.left)
@@ -54,10 +64,12 @@ const prepareAll = (sources: Iterable<UploadSource>) => {
 // one fails alone.
 const prepareEach = <E, R>(
   sources: Stream.Stream<UploadSource, E, R>
-): Stream.Stream<Source.Prepared | Sending.Rejected, E, R> =>
+): Stream.Stream<Source.Prepared | Sending.Unsent, E, R> =>
   Stream.suspend(() => {
     const registry = new Source.NameRegistry()
-    return Stream.map(Stream.zipWithIndex(sources), ([source, index]): Source.Prepared | Sending.Rejected => {
+    return Stream.map(Stream.zipWithIndex(sources), ([source, index]): Source.Prepared | Sending.Unsent => {
+      const skipped = skippedItem(source, index)
+      if (skipped !== undefined) return skipped
       const result = Source.prepare(source, index)
       if (Either.isLeft(result)) return { _tag: "Rejected", index, input: source.name, error: result.left }
       const conflict = registry.claim(result.right)
@@ -74,10 +86,10 @@ const route = (lifecycle: SessionLifecycle.Lifecycle, maxFiles: number, stopped:
     Ref.make<readonly [Routing.State, SessionLifecycle.Slot | undefined]>([Routing.initial, undefined]),
     (routing) =>
     (
-      item: Source.Prepared | Sending.Rejected
-    ): Effect.Effect<Sending.Job | Sending.Rejected | undefined, never, DeepsetClient> =>
-      Effect.flatMap(stopped, (stop): Effect.Effect<Sending.Job | Sending.Rejected | undefined, never, DeepsetClient> =>
-        stop ? Effect.succeed(undefined) : item._tag === "Rejected" ? Effect.succeed(item) : Effect.gen(function*() {
+      item: Source.Prepared | Sending.Unsent
+    ): Effect.Effect<Sending.Job | Sending.Unsent | undefined, never, DeepsetClient> =>
+      Effect.flatMap(stopped, (stop): Effect.Effect<Sending.Job | Sending.Unsent | undefined, never, DeepsetClient> =>
+        stop ? Effect.succeed(undefined) : item._tag !== "Prepared" ? Effect.succeed(item) : Effect.gen(function*() {
           const [state, current] = yield* Ref.get(routing)
           const [decision, next] = Routing.step(maxFiles)(state, Routing.objects(item))
           // "Current" only ever follows a session opened before.
@@ -95,7 +107,7 @@ const route = (lifecycle: SessionLifecycle.Lifecycle, maxFiles: number, stopped:
  * sending has stopped, so a run cut short closes its sessions last.
  */
 const run = <E, R>(
-  sources: Stream.Stream<Source.Prepared | Sending.Rejected, E, R>,
+  sources: Stream.Stream<Source.Prepared | Sending.Unsent, E, R>,
   options: Options,
   emit: SessionLifecycle.Emit
 ): Effect.Effect<void, E, R | DeepsetClient | FileSystem.FileSystem> =>
@@ -123,7 +135,7 @@ export const events = <E, R>(
   options: Options
 ): Stream.Stream<UploadEvent, E | InvalidSourcesError, R | DeepsetClient | FileSystem.FileSystem> =>
   Stream.unwrapScoped(Effect.gen(function*() {
-    const sources: Stream.Stream<Source.Prepared | Sending.Rejected, E, R> = isStream(input)
+    const sources: Stream.Stream<Source.Prepared | Sending.Unsent, E, R> = isStream(input)
       ? prepareEach(input)
       : Stream.fromIterable(yield* prepareAll(input))
     const handoff = yield* Handoff.make<UploadEvent, E>()
