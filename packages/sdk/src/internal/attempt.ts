@@ -2,7 +2,7 @@
  * The one attempt pipeline of the SDK, shared by API calls and S3 posts: each attempt bounded by its
  * timeout (`Effect.timeoutFail`: interrupting an attempt aborts its request, whether it is waiting for
  * the answer or reading the body), the attempts retried by a schedule (`Effect.retry`), and every retry
- * recorded on the caller's span as an event.
+ * recorded on the current span as an event.
  *
  * @internal
  */
@@ -10,7 +10,6 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
-import type * as Tracer from "effect/Tracer"
 
 /** The OpenTelemetry attribute that counts the resends of a request. */
 export const ATTR_RESEND_COUNT = "http.request.resend_count"
@@ -21,10 +20,11 @@ export interface Options<E, E2> {
   readonly timeout: Duration.Duration | undefined
   /** The failure of an attempt that ran out of time. */
   readonly onTimeout: (timeout: Duration.Duration) => E2
-  /** Decides, from each failure, whether and when to try again; no retries when undefined. */
+  /**
+   * Decides, from each failure, whether and when to try again; no retries when undefined. Built once
+   * per client where it can be (see {@link traced}), not per call.
+   */
   readonly retry: Schedule.Schedule<unknown, E | E2> | undefined
-  /** The span that hears of every retry (a `retry` event with the attempt, the failure and the wait). */
-  readonly span?: Tracer.Span | undefined
 }
 
 /** The status of a failure that came from an answer, for the retry event. */
@@ -39,30 +39,34 @@ const tagOf = (error: unknown): string =>
     : "unknown"
 
 /**
- * The schedule, unchanged in its decisions, with a span event for every retry it allows and the resend
- * count kept on the span.
+ * The schedule, unchanged in its decisions, with a `retry` event (the attempt, the failure and the wait)
+ * on the current span for every retry it allows, and the resend count kept on that span. It holds no
+ * state of its own (the resends are the schedule's own count), so one is built per client and policy,
+ * not per call.
+ *
+ * @internal
  */
-const traced = <E>(schedule: Schedule.Schedule<unknown, E>, span: Tracer.Span): Schedule.Schedule<unknown, E> => {
-  let resends = 0
-  return Schedule.intersect(schedule, Schedule.identity<E>()).pipe(
-    Schedule.modifyDelayEffect(([, error], wait) =>
-      // In millis: a TestClock at a fractional instant (jittered waits) cannot tell its time in nanos.
-      Effect.map(Clock.currentTimeMillis, (millis) => {
-        const now = BigInt(Math.floor(millis)) * 1_000_000n
-        resends++
-        const status = statusOf(error)
-        span.attribute(ATTR_RESEND_COUNT, resends)
-        span.event("retry", now, {
-          [ATTR_RESEND_COUNT]: resends,
-          "error.type": tagOf(error),
-          "retry.wait_ms": Math.round(Duration.toMillis(wait)),
-          ...(status === undefined ? {} : { "http.response.status_code": status })
-        })
-        return wait
-      })
+export const traced = <E>(schedule: Schedule.Schedule<unknown, E>): Schedule.Schedule<unknown, E> =>
+  Schedule.intersect(Schedule.intersect(schedule, Schedule.identity<E>()), Schedule.count).pipe(
+    Schedule.modifyDelayEffect(([[, error], retries], wait) =>
+      Effect.flatMap(Effect.currentSpan, (span) =>
+        // In millis: a TestClock at a fractional instant (jittered waits) cannot tell its time in nanos.
+        Effect.map(Clock.currentTimeMillis, (millis) => {
+          const now = BigInt(Math.floor(millis)) * 1_000_000n
+          // `count` starts at 0 and only retries reach this: the first retry is the first resend.
+          const resends = retries + 1
+          const status = statusOf(error)
+          span.attribute(ATTR_RESEND_COUNT, resends)
+          span.event("retry", now, {
+            [ATTR_RESEND_COUNT]: resends,
+            "error.type": tagOf(error),
+            "retry.wait_ms": Math.round(Duration.toMillis(wait)),
+            ...(status === undefined ? {} : { "http.response.status_code": status })
+          })
+          return wait
+        })).pipe(Effect.orElseSucceed(() => wait))
     )
   )
-}
 
 /**
  * Bounds one attempt by `timeout`: interrupting it at the deadline aborts its request.
@@ -79,16 +83,28 @@ export const within = <A, E, R, E2>(
     : Effect.timeoutFail(attempt, { duration: timeout, onTimeout: () => onTimeout(timeout) })
 
 /**
- * Retries `attempt` by the schedule; with a span, every retry is a `retry` event on it.
+ * Retries `attempt` by the schedule. `Effect.retry` is entered at the first failure, with that failure
+ * as the schedule's first input, so the schedule decides exactly as if it had wrapped the first attempt
+ * (its clock starts at the first failure either way), while a call that succeeds at once pays for no
+ * retry driver (`pnpm bench` scenario 1: see bench/FINDINGS.md, "the SDK's own share").
  *
  * @internal
  */
 export const retrying = <A, E, R>(
   attempt: Effect.Effect<A, E, R>,
-  retry: Schedule.Schedule<unknown, E> | undefined,
-  span?: Tracer.Span
+  retry: Schedule.Schedule<unknown, E> | undefined
 ): Effect.Effect<A, E, R> =>
-  retry === undefined ? attempt : Effect.retry(attempt, span === undefined ? retry : traced(retry, span))
+  retry === undefined ? attempt : Effect.catchAll(attempt, (first) => {
+    let replayed = false
+    return Effect.retry(
+      Effect.suspend(() => {
+        if (replayed) return attempt
+        replayed = true
+        return Effect.fail(first)
+      }),
+      retry
+    )
+  })
 
 /**
  * Runs `attempt` within its timeout, retried by the schedule. The attempt must consume its answer
@@ -99,5 +115,4 @@ export const retrying = <A, E, R>(
 export const run = <A, E, R, E2>(
   attempt: Effect.Effect<A, E, R>,
   options: Options<E, E2>
-): Effect.Effect<A, E | E2, R> =>
-  retrying(within(attempt, options.timeout, options.onTimeout), options.retry, options.span)
+): Effect.Effect<A, E | E2, R> => retrying(within(attempt, options.timeout, options.onTimeout), options.retry)

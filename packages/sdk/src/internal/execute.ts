@@ -11,6 +11,7 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Predicate from "effect/Predicate"
+import type * as Schedule from "effect/Schedule"
 import * as Errors from "../Errors.js"
 import * as Retry from "../Retry.js"
 import * as Attempt from "./attempt.js"
@@ -42,25 +43,52 @@ export interface ExecuteOptions {
   readonly span: string
   /** What the span says about the call besides the HTTP attributes. */
   readonly attributes: Readonly<Record<string, string>>
-  /** The per-call policy: undefined takes the client's, `false` turns retries off. */
-  readonly retry: Retry.Policy | false | undefined
-  /** Which failures may be retried at all, whatever the policy says. */
-  readonly retryable: Predicate.Predicate<Errors.ApiError>
+  /** The retries of this call (see {@link Retries}); none when undefined. */
+  readonly retry: Schedule.Schedule<unknown, Errors.ApiError> | undefined
 }
 
 // OpenTelemetry's HTTP client attributes, which the operation span carries besides its attempts' spans.
 const ATTR_METHOD = "http.request.method"
 const ATTR_URL = "url.full"
 
-const policyOf = (api: Api, options: ExecuteOptions): Retry.Policy | undefined => {
-  const policy = options.retry === undefined ? Option.getOrUndefined(api.retry) : options.retry || undefined
-  return policy === undefined ? undefined : Retry.guard(policy, options.retryable)
+/**
+ * The retry schedule of a call: the per-call policy (undefined takes the client's, `false` turns retries
+ * off) restricted to the failures `retryable` admits, honoring `Retry-After`, with a span event per retry.
+ *
+ * @internal
+ */
+export type Retries = (
+  perCall: Retry.Policy | false | undefined,
+  retryable: Predicate.Predicate<Errors.ApiError>
+) => Schedule.Schedule<unknown, Errors.ApiError> | undefined
+
+/**
+ * The retry schedules of one client: those of its own policy are built once per `retryable` (the
+ * operations use two), a per-call policy's on each call that has one.
+ *
+ * @internal
+ */
+export const retries = (api: Api): Retries => {
+  const build = (policy: Retry.Policy, retryable: Predicate.Predicate<Errors.ApiError>) =>
+    Attempt.traced(Retry.guard(policy, retryable))
+  const built = new Map<Predicate.Predicate<Errors.ApiError>, Schedule.Schedule<unknown, Errors.ApiError>>()
+  return (perCall, retryable) => {
+    if (perCall === false) return undefined
+    if (perCall !== undefined) return build(perCall, retryable)
+    if (Option.isNone(api.retry)) return undefined
+    let schedule = built.get(retryable)
+    if (schedule === undefined) {
+      schedule = build(api.retry.value, retryable)
+      built.set(retryable, schedule)
+    }
+    return schedule
+  }
 }
 
 /**
  * Sends one request to the API and handles its answer, as attempts bounded by the client's timeout (the
- * body read included), retried by the policy within `retryable`, all in the operation's span. The
- * request value is immutable and its body a byte array, so every attempt sends the same bytes.
+ * body read included), retried by `options.retry`, all in the operation's span. The request value is
+ * immutable and its body a byte array, so every attempt sends the same bytes.
  *
  * @internal
  */
@@ -80,20 +108,20 @@ export const execute = <A, E extends Errors.ApiError>(
   )
   const onTimeout = (timeout: Duration.Duration) =>
     new Errors.TimeoutError({ ...Responses.requestInfo(request, api.baseUrl), timeout })
-  return Effect.useSpan(options.span, {
-    kind: "client",
-    // The call site is the SDK's own code: capturing it costs an `Error` per call and says nothing.
-    captureStackTrace: false,
-    attributes: {
-      ...options.attributes,
-      [ATTR_METHOD]: request.method,
-      [ATTR_URL]: Responses.urlOf(request, api.baseUrl)
+  return Effect.withSpan(
+    Attempt.run(attempt, { timeout: api.timeout, onTimeout, retry: options.retry }),
+    options.span,
+    {
+      kind: "client",
+      // The call site is the SDK's own code: capturing it costs an `Error` per call and says nothing.
+      captureStackTrace: false,
+      attributes: {
+        ...options.attributes,
+        [ATTR_METHOD]: request.method,
+        [ATTR_URL]: Responses.urlOf(request, api.baseUrl)
+      }
     }
-  }, (span) =>
-    Effect.withParentSpan(
-      Attempt.run(attempt, { timeout: api.timeout, onTimeout, retry: policyOf(api, options), span }),
-      span
-    ))
+  )
 }
 
 /**

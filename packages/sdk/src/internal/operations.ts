@@ -20,7 +20,7 @@ import type * as Errors from "../Errors.js"
 import * as Models from "../Models.js"
 import * as Retry from "../Retry.js"
 import type * as UploadSessions from "../UploadSessions.js"
-import { type Api, execute, refuse } from "./execute.js"
+import { type Api, execute, refuse, retries } from "./execute.js"
 import * as Paginate from "./paginate.js"
 import * as Responses from "./responses.js"
 import * as Validate from "./validate.js"
@@ -55,6 +55,8 @@ type Failure<E> = E | Errors.InvalidInputError | Errors.TransportError | Errors.
 /** Builds the operations of one client. */
 export const make = (api: Api): Service => {
   const { redact } = api
+  const retryOf = retries(api)
+  const common = Responses.commonCases(redact)
 
   /**
    * The one resolve step of every operation: the workspace (or the client's default) and, for the
@@ -73,14 +75,19 @@ export const make = (api: Api): Service => {
         }))
         : Either.right({ path: sessionsPath(workspace), attributes: { [ATTR_WORKSPACE]: workspace } }))
 
-  /** The statuses every operation answers alike (404, 422, the common failures) around its own 2xx. */
-  const answer = <A, E>(ok: Handler<A, E>) => (response: HttpClientResponse.HttpClientResponse) =>
-    HttpClientResponse.matchStatus(response, {
+  /**
+   * The statuses every operation answers alike (404, 422, the common failures) around its own 2xx; the
+   * table is built once per operation, not per answer.
+   */
+  const answer = <A, E>(ok: Handler<A, E>) => {
+    const cases = {
       "2xx": ok,
-      404: (response) => Responses.notFound(response, redact),
-      422: (response) => Responses.validation(response, redact),
-      ...Responses.commonCases(redact)
-    })
+      404: (response: HttpClientResponse.HttpClientResponse) => Responses.notFound(response, redact),
+      422: (response: HttpClientResponse.HttpClientResponse) => Responses.validation(response, redact),
+      ...common
+    }
+    return (response: HttpClientResponse.HttpClientResponse) => HttpClientResponse.matchStatus(response, cases)
+  }
 
   /** The answer of an operation whose 2xx body is decoded by `decode`. */
   const decoded = <A>(decode: (input: unknown) => Either.Either<A, ParseResult.ParseError>) =>
@@ -111,8 +118,7 @@ export const make = (api: Api): Service => {
     return execute(api, built, handle, {
       span: operation,
       attributes: target.attributes,
-      retry: options.retry,
-      retryable
+      retry: retryOf(options.retry, retryable)
     })
   }
 
