@@ -46,6 +46,13 @@ const recursive = Options.boolean("recursive").pipe(
   Options.withDescription("Also upload the files in sub-folders of the folders given.")
 )
 
+const followSymlinks = Options.boolean("follow-symlinks").pipe(
+  Options.withDescription(
+    "Follow symbolic links wherever they point. By default a link is followed only to a target inside the " +
+      "folder given; one pointing elsewhere is listed as skipped."
+  )
+)
+
 const ext = Options.text("ext").pipe(
   Options.withPseudoName(".EXT"),
   Options.withDescription("Only upload files with this extension; repeat for several: --ext .pdf --ext .txt"),
@@ -112,6 +119,7 @@ export const command = Command.make(
     writeMode,
     parallelProcessing,
     recursive,
+    followSymlinks,
     ext,
     concurrency,
     wait,

@@ -41,6 +41,8 @@ export interface Options {
   readonly writeMode: Option.Option<"KEEP" | "OVERWRITE" | "FAIL">
   readonly parallelProcessing: boolean
   readonly recursive: boolean
+  /** Follow symbolic links out of the folders given (`--follow-symlinks`). */
+  readonly followSymlinks?: boolean | undefined
   readonly ext: ReadonlyArray<string>
   readonly concurrency: Option.Option<number>
   readonly wait: boolean
@@ -78,6 +80,7 @@ export const run = Effect.fn("UploadRun.run")(function*(options: Options) {
   )
   const sources = yield* UploadSource.fromPaths(options.paths, {
     recursive: options.recursive,
+    followSymlinks: options.followSymlinks,
     extensions: options.ext.length > 0 ? options.ext : undefined
   }).pipe(Effect.mapError((error) => new UsageError({ message: error.message })))
   if (sources.length === 0) {
@@ -96,6 +99,8 @@ const totalBytes = (sources: ReadonlyArray<UploadSource.UploadSource>) =>
     const fs = yield* FileSystem.FileSystem
     let sum = 0
     for (const source of sources) {
+      // A skipped entry is not sent: its size is no part of the plan.
+      if (source.skip !== undefined) continue
       if (typeof source.body === "object" && "path" in source.body) {
         // A file that cannot be stat'ed fails alone during the upload; here it only counts as 0.
         sum += yield* fs.stat(source.body.path).pipe(

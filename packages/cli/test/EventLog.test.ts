@@ -38,6 +38,12 @@ describe("EventLog", () => {
     )
   })
 
+  it("a skipped entry gets a line in both modes: it is not a failure, but it is not silent either", () => {
+    const skipped = UploadEvent.FileSkipped({ index: 3, input: "docs/loop", reason: "symbolic link loop" })
+    assert.deepStrictEqual(EventLog.line(skipped, all), Option.some("skipped  docs/loop: symbolic link loop"))
+    assert.deepStrictEqual(EventLog.line(skipped, notable), Option.some("skipped  docs/loop: symbolic link loop"))
+  })
+
   it("per-file ingestion results are left to the summary", () => {
     const ingested = UploadEvent.FileIngested({ sessionId: "s", name: "a", status: "FAILED", reason: "EMPTY_FILE" })
     assert.deepStrictEqual(EventLog.line(ingested, all), Option.none())

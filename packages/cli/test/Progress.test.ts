@@ -59,6 +59,18 @@ describe("Progress", () => {
     assert.include(line, "1 failed")
   })
 
+  it("counts skipped entries as done, apart from failures, and switches to ingestion once all are handled", () => {
+    const skipped = UploadEvent.FileSkipped({ index: 1, input: "pipe", reason: "not a regular file: FIFO" })
+    const closed = UploadEvent.SessionClosed({ sessionId: "s1", files: 3, uploaded: 3, error: undefined })
+    const state = fold(start, [uploaded(0, 10), skipped, uploaded(2, 10), uploaded(3, 10), closed])
+    assert.strictEqual(state.skipped, 1)
+    assert.strictEqual(state.phase, "ingesting")
+    const line = Progress.render({ ...state, phase: "uploading" }, { now: 11_000, columns: 120, style: Ansi.plain })
+    assert.include(line, "4/4 files")
+    assert.include(line, "1 skipped")
+    assert.notInclude(line, "failed")
+  })
+
   it("switches to ingestion progress, summed over sessions", () => {
     const state = fold(start, [
       uploaded(0, 1000),

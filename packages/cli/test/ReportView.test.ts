@@ -119,6 +119,39 @@ describe("ReportView", () => {
     assert.notStrictEqual(text, Ansi.strip(text))
   })
 
+  it("summary and verdict: skipped entries are listed with their reason and counted, but are not failures", () => {
+    const events = [
+      ...base.slice(0, 3),
+      UploadEvent.FileSkipped({ index: 2, input: "docs/loop", reason: "symbolic link loop" }),
+      UploadEvent.FileSkipped({ index: 3, input: "docs/pipe", reason: "not a regular file: FIFO" }),
+      base[3]!
+    ]
+    const report = UploadReport.fromEvents(events)
+    const v = ReportView.verdict(report, false)
+    assert.deepInclude(v, { total: 4, uploaded: 2, uploadFailed: 0, skipped: 2, ok: true })
+    const text = ReportView.summary(report, { ...context, waited: false, planned: 4 }, Ansi.plain)
+    assert.include(text, `Uploaded 2 of 4 files (1.2 kB) to workspace "docs", in 1 session; 2 skipped.`)
+    assert.match(text, /docs\/loop\s+–\s+skipped\s+–\s+symbolic link loop/)
+    assert.match(text, /docs\/pipe\s+–\s+skipped\s+–\s+not a regular file: FIFO/)
+    assert.notInclude(text, "Upload errors")
+    assert.include(text, "All 2 files landed, 2 skipped (3s).")
+    const json = ReportView.json(report, { ...context, waited: false, planned: 4 }) as {
+      readonly ok: boolean
+      readonly counts: { readonly skipped: number }
+      readonly files: ReadonlyArray<{ readonly status: string; readonly skipReason?: string }>
+    }
+    assert.isTrue(json.ok)
+    assert.strictEqual(json.counts.skipped, 2)
+    assert.deepStrictEqual(json.files[2], {
+      index: 2,
+      input: "docs/loop",
+      name: "docs/loop",
+      status: "skipped",
+      bytes: 0,
+      skipReason: "symbolic link loop"
+    })
+  })
+
   it("summary: after Ctrl-C it tells how far the run got", () => {
     const text = ReportView.summary(
       UploadReport.fromEvents(base),
