@@ -24,6 +24,7 @@ import * as Log from "./Log.js"
 import * as Output from "./Output.js"
 import * as SessionsCommand from "./SessionsCommand.js"
 import * as Settings from "./Settings.js"
+import type * as Signals from "./Signals.js"
 import * as UploadCommand from "./UploadCommand.js"
 
 /**
@@ -103,6 +104,8 @@ const exitCodeOf = (error: unknown): Effect.Effect<ExitCode> => {
   if (ValidationError.isValidationError(error)) return Effect.succeed(ExitCode.usage)
   if (Predicate.hasProperty(error, "_tag")) {
     switch (error._tag) {
+      case "Interrupted":
+        return Effect.succeed(ExitCode.interrupted)
       case "IncompleteUpload":
       case "PartlyFailed":
         return Effect.succeed(ExitCode.failed)
@@ -136,7 +139,9 @@ const checked = (argv: ReadonlyArray<string>) =>
  *
  * @since 0.1.0
  */
-export const main = (argv: ReadonlyArray<string>): Effect.Effect<ExitCode, never, CliApp.CliApp.Environment> =>
+export const main = (
+  argv: ReadonlyArray<string>
+): Effect.Effect<ExitCode, never, CliApp.CliApp.Environment | Signals.Signals> =>
   Effect.suspend(() => checked(argv)).pipe(
     Effect.as(ExitCode.ok),
     Effect.catchAll(exitCodeOf),
@@ -151,7 +156,7 @@ export const main = (argv: ReadonlyArray<string>): Effect.Effect<ExitCode, never
   )
 
 /**
- * The teardown for `NodeRuntime.runMain`: exits with {@link main}'s code, 130 after Ctrl-C, 1 after a
+ * The teardown for `Signals.runMain`: exits with {@link main}'s code, 130 after Ctrl-C, 1 after a
  * defect.
  *
  * @since 0.1.0

@@ -36,6 +36,14 @@ export class PartlyFailed extends Schema.TaggedError<PartlyFailed>()("PartlyFail
 }) {}
 
 /**
+ * Ctrl-C (or SIGTERM) stopped the upload; its report (already printed) says what was done. Only carries
+ * the exit code 130.
+ *
+ * @since 0.1.0
+ */
+export class Interrupted extends Schema.TaggedError<Interrupted>()("Interrupted", {}) {}
+
+/**
  * The exit codes: 0 everything landed, 1 something failed, 2 usage or configuration error, 130
  * interrupted (Ctrl-C), as shells expect after SIGINT.
  *

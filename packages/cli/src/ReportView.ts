@@ -235,11 +235,18 @@ export const summary = (report: UploadReport.UploadReport, context: Context, sty
   const took = Format.duration(context.elapsedMillis)
   if (context.interrupted) {
     const closed = report.sessions.length > 0 && report.sessions.every((session) => session.closed)
+    const notSent = Math.max(0, context.planned - v.total)
+    const stoppedWhile = notSent === 0 && context.waited
+      ? ` while waiting for ingestion, after ${took}: every file was handled (${v.uploaded} uploaded).`
+      : ` after ${took}: ${notSent} of ${Format.plural(context.planned, "file")} not sent, ${v.uploaded} uploaded.`
+    const unclosed = report.sessions.filter((session) => !session.closed).map((session) => session.sessionId)
     lines.push(style.yellow(style.bold(
-      `Stopped by Ctrl-C after ${took}: ${Math.max(0, context.planned - v.uploaded)} of ${
-        Format.plural(context.planned, "file")
-      } not uploaded.` +
-        (closed ? " The sessions were closed, so the files sent will still be ingested." : "")
+      `Stopped by Ctrl-C${stoppedWhile}` +
+        (closed
+          ? " The sessions were closed, so the files sent will still be ingested."
+          : unclosed.length > 0
+          ? ` Sessions that may still be open: ${unclosed.join(", ")} (deepset-upload sessions close <id>).`
+          : "")
     )))
     return lines.join("\n")
   }

@@ -1,14 +1,14 @@
 /**
  * The upload command at work: collect the files, connect, run `Upload.events`, show progress (a live
  * bar on a terminal, lines in a pipe, nothing but the final document for `--json`), then the summary.
- * Ctrl-C stops the uploads; the sessions are closed and the summary says what was done.
+ * Ctrl-C stops gracefully (the SDK's `stop`): no more files are taken, the ones in flight finish, the
+ * sessions are closed, and the summary says what was done; cleanup gets {@link cleanupBound} in all.
  *
  * @since 0.1.0
  */
 import * as Upload from "@effect-deepset/sdk/Upload"
 import type { UploadEvent } from "@effect-deepset/sdk/UploadEvent"
 import * as UploadReport from "@effect-deepset/sdk/UploadReport"
-import * as UploadSessions from "@effect-deepset/sdk/UploadSessions"
 import * as UploadSource from "@effect-deepset/sdk/UploadSource"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Terminal from "@effect/platform/Terminal"
@@ -20,7 +20,7 @@ import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
-import { IncompleteUpload, UsageError } from "./CliError.js"
+import { IncompleteUpload, Interrupted, UsageError } from "./CliError.js"
 import * as Connection from "./Connection.js"
 import * as EventLog from "./EventLog.js"
 import * as Format from "./Format.js"
@@ -28,6 +28,7 @@ import * as Output from "./Output.js"
 import * as Progress from "./Progress.js"
 import * as ReportView from "./ReportView.js"
 import * as Settings from "./Settings.js"
+import * as Signals from "./Signals.js"
 
 /**
  * The parsed options of the upload command.
@@ -45,6 +46,7 @@ export interface Options {
   readonly followSymlinks?: boolean | undefined
   readonly ext: ReadonlyArray<string>
   readonly concurrency: Option.Option<number>
+  readonly maxFilesPerSession: Option.Option<number>
   readonly wait: boolean
   readonly timeout: Option.Option<Duration.Duration>
   readonly json: boolean
@@ -60,6 +62,14 @@ export const defaultTimeout = "10 minutes"
 
 // Erase the line, then write: the bar is redrawn in place, and text printed above it does not mix
 // with a stale bar.
+/**
+ * How long the upload may take to finish its files in flight and close its sessions after Ctrl-C; then
+ * the report is printed with what is known, and the command exits.
+ *
+ * @since 0.1.0
+ */
+export const cleanupBound = "10 seconds"
+
 const CLEAR_LINE = "\r\u001b[2K"
 const HIDE_CURSOR = "\u001b[?25l"
 const SHOW_CURSOR = "\u001b[?25h"
@@ -164,6 +174,11 @@ const upload = (
       return repeat
     }
 
+    const stopping = output.mode === "json" ? Effect.void : Effect.gen(function*() {
+      const line = "Stopping: no more files are taken; the files in flight finish and the sessions are closed."
+      yield* output.mode === "tty" ? terminal.display(`${CLEAR_LINE}${line}\n`).pipe(Effect.ignore) : Console.log(line)
+    })
+
     const onEvent = (event: UploadEvent) =>
       Effect.gen(function*() {
         yield* Ref.update(fold, (current) => UploadReport.step(current, event))
@@ -171,20 +186,22 @@ const upload = (
         if (output.mode !== "json" && !isRepeat(event)) yield* log(event)
       })
 
+    const signals = yield* Signals.Signals
     const events = Upload.events(sources, {
       workspaceName: connected.workspace,
       writeMode: Option.getOrUndefined(options.writeMode),
       // Sent only when asked for: the service's own default applies otherwise.
       parallelProcessing: options.parallelProcessing || undefined,
       concurrency: Option.getOrUndefined(options.concurrency),
-      wait: options.wait ? { timeout: Option.getOrElse(options.timeout, () => defaultTimeout) } : false
+      maxFilesPerSession: Option.getOrUndefined(options.maxFilesPerSession),
+      wait: options.wait ? { timeout: Option.getOrElse(options.timeout, () => defaultTimeout) } : false,
+      stop: signals.stop
     })
 
     const finish = (interrupted: boolean) =>
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
-        const seen = UploadReport.fromFold(yield* Ref.get(fold))
-        const report = interrupted ? yield* confirmClosed(seen) : seen
+        const report = UploadReport.fromFold(yield* Ref.get(fold))
         const context: ReportView.Context = {
           workspace: connected.workspace,
           target: connected.kind,
@@ -209,37 +226,36 @@ const upload = (
         yield* Effect.addFinalizer(() => terminal.display(SHOW_CURSOR).pipe(Effect.ignore))
         yield* Effect.forkScoped(Effect.repeat(draw, Schedule.spaced("100 millis")))
       }
+      yield* Effect.forkScoped(Effect.zipRight(signals.stop, stopping))
       yield* Stream.runForEach(events, onEvent)
     })
 
-    yield* Effect.scoped(running).pipe(
-      Effect.onInterrupt(() => finish(true).pipe(Effect.ignore)),
+    // After Ctrl-C the run finishes by itself; past the bound the report is printed without waiting for it
+    // (a close that hangs is not waited for: the summary names its session as possibly open).
+    const bounded = Effect.raceFirst(
+      Effect.disconnect(Effect.scoped(running)),
+      Effect.zipRight(signals.stop, Effect.sleep(cleanupBound))
+    )
+    const leftOpen = () => openSessions(UploadReport.fromFold(Ref.get(fold).pipe(Effect.runSync)))
+    yield* signals.graceful(signals.leaveBehind(leftOpen, bounded)).pipe(
       Effect.mapError((error) =>
         error._tag === "InvalidSourcesError" || error._tag === "InvalidInputError"
           ? new UsageError({ message: error.message })
           : error
       )
     )
-    const verdict = yield* finish(false)
+    const stopped = yield* signals.stopped
+    const verdict = yield* finish(stopped)
+    if (stopped) return yield* new Interrupted()
     if (!verdict.ok) {
       return yield* new IncompleteUpload({ failed: verdict.uploadFailed + verdict.ingestionFailed + verdict.pending })
     }
   })
 
-/**
- * After Ctrl-C the SDK closes the sessions on its way out, but the events saying so were never
- * delivered. Closing again is harmless (the API answers 204 for a closed session), so every session
- * the report does not know as closed is closed here, and the report says what the API answered.
- */
-const confirmClosed = (report: UploadReport.UploadReport) =>
-  Effect.gen(function*() {
-    const sessions = yield* Effect.forEach(report.sessions, (session) =>
-      session.closed
-        ? Effect.succeed(session)
-        : UploadSessions.close({ sessionId: session.sessionId, retry: false }).pipe(
-          Effect.timeout("5 seconds"),
-          Effect.as(new UploadReport.SessionReport({ ...session, closed: true })),
-          Effect.orElseSucceed(() => session)
-        ), { concurrency: "unbounded" })
-    return new UploadReport.UploadReport({ sessions, files: report.files })
-  })
+// What the third Ctrl-C leaves behind: the sessions not known to be closed, and how to close them.
+const openSessions = (report: UploadReport.UploadReport): string => {
+  const open = report.sessions.filter((session) => !session.closed).map((session) => session.sessionId)
+  return open.length === 0
+    ? ""
+    : `Sessions that may still be open: ${open.join(", ")}; close them with deepset-upload sessions close <id>.`
+}

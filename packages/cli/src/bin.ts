@@ -5,11 +5,8 @@
  * @since 0.1.0
  */
 import * as NodeContext from "@effect/platform-node/NodeContext"
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Effect from "effect/Effect"
 import * as Cli from "./Cli.js"
+import * as Signals from "./Signals.js"
 
-Cli.main(process.argv).pipe(
-  Effect.provide(NodeContext.layer),
-  NodeRuntime.runMain({ teardown: Cli.teardown })
-)
+Signals.runMain(Cli.main(process.argv).pipe(Effect.provide(NodeContext.layer)), { teardown: Cli.teardown })

@@ -159,8 +159,26 @@ describe("ReportView", () => {
       Ansi.plain
     )
     assert.include(text, `Interrupted after uploading 2 of 50 files (1.2 kB) to workspace "docs", in 1 session.`)
-    assert.include(text, "Stopped by Ctrl-C after 3s: 48 of 50 files not uploaded. The sessions were closed")
+    assert.include(text, "Stopped by Ctrl-C after 3s: 48 of 50 files not sent, 2 uploaded. The sessions were closed")
     assert.notInclude(text, "PENDING")
+  })
+
+  it("summary: Ctrl-C while waiting says that every file was handled, not that none was uploaded", () => {
+    const text = ReportView.summary(UploadReport.fromEvents(base), { ...context, interrupted: true }, Ansi.plain)
+    assert.include(
+      text,
+      "Stopped by Ctrl-C while waiting for ingestion, after 3s: every file was handled (2 uploaded)."
+    )
+    assert.include(text, "The sessions were closed, so the files sent will still be ingested.")
+  })
+
+  it("summary: a session not known to be closed after Ctrl-C is named, with how to close it", () => {
+    const text = ReportView.summary(
+      UploadReport.fromEvents(base.slice(0, -1)),
+      { ...context, interrupted: true, planned: 5 },
+      Ansi.plain
+    )
+    assert.include(text, `Sessions that may still be open: ${sessionId} (deepset-upload sessions close <id>).`)
   })
 
   it("summary: long runs list only the problems", () => {

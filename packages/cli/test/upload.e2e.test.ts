@@ -138,13 +138,16 @@ describe("deepset-upload <paths> (child process)", () => {
           "SIGINT"
         )
         assert.strictEqual(result.exitCode, 130, result.stdout + result.stderr)
-        assert.match(result.stdout, new RegExp(`Interrupted after uploading \\d+ of ${total} files`))
+        const headline = result.stdout.match(new RegExp(`Interrupted after uploading (\\d+) of ${total} files`))
+        assert.isNotNull(headline, result.stdout)
         assert.include(result.stdout, "Stopped by Ctrl-C")
         assert.include(result.stdout, "The sessions were closed")
         const sessions = yield* emulator.sessions
         assert.lengthOf(sessions, 1)
         assert.strictEqual(sessions[0]!.status, "CLOSED")
         assert.isBelow(sessions[0]!.uploads, total)
+        // The files in flight at the signal finish and are counted: the summary says what S3 holds.
+        assert.strictEqual(Number(headline![1]), (yield* emulator.objects()).length)
       }).pipe(Effect.provide(NodeContext.layer)),
     timeout
   )

@@ -65,6 +65,15 @@ import * as UploadSource from "./UploadSource.js"
 export const defaultConcurrency = 32
 
 /**
+ * How many files in a row may fail with a transport error or a timeout before the run probes the API
+ * and, if it does not answer, gives up (`giveUpAfter`).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultGiveUpAfter = 10
+
+/**
  * The most files (documents and metadata companions) one session accepts.
  *
  * @since 0.1.0
@@ -132,6 +141,17 @@ export interface WaitOptions {
  * - `maxFilesPerSession`: files per session, 2 to 10 000 (default); a document's companion stays in
  *   its session and counts toward the limit;
  * - `wait`: after closing, wait for ingestion and report each file's state (`true`: with defaults);
+ * - `failFast`: an error that dooms every remaining file stops the run at once instead of failing each
+ *   file with it: a session that cannot be opened (after the run's own retries: `UploadSessions.create`
+ *   retries only where the server provably did not act; the run also retries timeouts, resets and 5xx,
+ *   since a session created unseen is empty and harmless), or a service that stopped answering (see
+ *   `giveUpAfter`). The files in flight finish, the sessions opened are closed with their events, and the
+ *   stream fails with that error (`Errors.CreateError` or `ServiceUnreachableError`). Default `false`:
+ *   the files meant for a session that could not be opened fail with its error, and the run goes on;
+ * - `giveUpAfter`: how many files in a row may fail with a transport error or timeout (each after its own
+ *   retries) before the run probes the API once (5 s) and, if it does not answer either, sends nothing
+ *   more: the files not sent fail with `ServiceUnreachableError` (with `failFast`, the run fails with it).
+ *   Default {@link defaultGiveUpAfter};
  * - `stop`: a graceful stop. When this effect completes (`Deferred.await(stopped)`, a signal), the run
  *   takes no more sources, lets the files in flight finish, closes its sessions and ends with `Done`;
  *   it does not wait for ingestion any more. The report then holds exactly what was done: every file
@@ -145,7 +165,18 @@ export interface Options extends SessionSettings {
   readonly maxFilesPerSession?: number | undefined
   readonly wait?: boolean | WaitOptions | undefined
   readonly stop?: Effect.Effect<void> | undefined
+  readonly failFast?: boolean | undefined
+  readonly giveUpAfter?: number | undefined
 }
+
+/**
+ * What fails a whole run, and only with `failFast`: a session that cannot be opened, or a service that
+ * stopped answering.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type RunError = Errors.CreateError | UploadErrors.ServiceUnreachableError
 
 /**
  * Options of {@link paths}: what to upload from disk, and how.
@@ -175,7 +206,19 @@ const settle = (operation: string, options: Options): Effect.Effect<UploadRun.Op
       timeout: (options.wait === true ? undefined : options.wait.timeout) ?? defaultIngestionTimeout,
       schedule: (options.wait === true ? undefined : options.wait.schedule) ?? defaultIngestionSchedule
     }
-  return Effect.succeed({ ...options, concurrency, maxFiles, wait, stop: options.stop })
+  const giveUpAfter = options.giveUpAfter ?? defaultGiveUpAfter
+  if (!Number.isSafeInteger(giveUpAfter) || giveUpAfter < 1) {
+    return Effect.fail(invalid(operation, "giveUpAfter", `must be a positive integer, got ${giveUpAfter}`))
+  }
+  return Effect.succeed({
+    ...options,
+    concurrency,
+    maxFiles,
+    wait,
+    stop: options.stop,
+    failFast: options.failFast === true,
+    giveUpAfter
+  })
 }
 
 /**
@@ -211,7 +254,7 @@ export const events = <E = never, R = never>(
   options: Options = {}
 ): Stream.Stream<
   UploadEvent,
-  E | UploadErrors.InvalidSourcesError | Errors.InvalidInputError,
+  E | UploadErrors.InvalidSourcesError | Errors.InvalidInputError | RunError,
   R | DeepsetClient | FileSystem.FileSystem
 > => Stream.unwrap(Effect.map(settle("Upload.events", options), (settled) => UploadRun.events(sources, settled)))
 
@@ -238,7 +281,7 @@ export const files = <E = never, R = never>(
   options: Options = {}
 ): Effect.Effect<
   UploadReport,
-  E | UploadErrors.InvalidSourcesError | Errors.InvalidInputError,
+  E | UploadErrors.InvalidSourcesError | Errors.InvalidInputError | RunError,
   R | DeepsetClient | FileSystem.FileSystem
 > =>
   events(sources, options).pipe(
@@ -264,7 +307,7 @@ export const paths = (
   options: PathsOptions = {}
 ): Effect.Effect<
   UploadReport,
-  UploadErrors.InvalidSourcesError | Errors.InvalidInputError,
+  UploadErrors.InvalidSourcesError | Errors.InvalidInputError | RunError,
   DeepsetClient | FileSystem.FileSystem | Path.Path
 > =>
   Effect.flatMap(

@@ -184,6 +184,29 @@ export class SessionClosedError
 }
 
 /**
+ * The service stopped answering: `failures` files in a row failed with a transport error or a timeout
+ * after their retries, and a short probe of the API failed too. The run sends nothing more; the files
+ * it had not sent fail with this error (or, with `failFast`, the run fails with it).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ServiceUnreachableError
+  extends Schema.TaggedError<ServiceUnreachableError>("@effect-deepset/sdk/ServiceUnreachableError")(
+    "ServiceUnreachableError",
+    {
+      failures: Schema.Number,
+      lastError: Schema.String
+    }
+  )
+{
+  override get message(): string {
+    return `The service stopped answering: ${this.failures} uploads in a row failed (last: ${this.lastError}), ` +
+      `and the API did not answer a probe either; nothing more was sent`
+  }
+}
+
+/**
  * Ingestion did not finish in time. Carries the last counts seen.
  *
  * @since 0.1.0
@@ -219,7 +242,7 @@ export type S3AttemptError = S3Error | Errors.TransportError | Errors.TimeoutErr
 /**
  * Why one file did not reach S3: S3's refusal, the network, a timeout, an unreadable source, an expired
  * session, a bad name or a name conflict (for sources arriving as a `Stream`, which are checked one by one),
- * or the session it was meant for could not be created.
+ * the session it was meant for could not be created, or the service stopped answering before it was sent.
  *
  * @since 0.1.0
  * @category errors
@@ -234,4 +257,5 @@ export type FileError =
   | SessionClosedError
   | InvalidFileNameError
   | FileNameConflictError
+  | ServiceUnreachableError
   | Errors.CreateError

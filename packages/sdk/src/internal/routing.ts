@@ -33,6 +33,12 @@ export const step = (maxFiles: number) => (state: State, objects: number): reado
     ? ["Current", { sessions: state.sessions, used: state.used + objects }]
     : ["Next", { sessions: state.sessions + 1, used: objects }]
 
+/**
+ * The newest session takes no more sources (S3 said it is full, or it expired): the next source opens a
+ * new one, whatever the count says.
+ */
+export const sealCurrent = (state: State): State => ({ sessions: state.sessions, used: Number.POSITIVE_INFINITY })
+
 /** The session (from 0) of each source, for sources of the given object counts. */
 export const plan = (maxFiles: number, counts: ReadonlyArray<number>): ReadonlyArray<number> => {
   const route = step(maxFiles)

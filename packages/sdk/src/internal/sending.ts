@@ -12,6 +12,8 @@ import * as Stream from "effect/Stream"
 import type { DeepsetClient } from "../DeepsetClient.js"
 import type { FileError } from "../UploadErrors.js"
 import { UploadEvent } from "../UploadEvent.js"
+import type * as CircuitBreaker from "./circuitBreaker.js"
+import type * as S3Session from "./s3Session.js"
 import type * as SessionLifecycle from "./sessionLifecycle.js"
 import type * as Source from "./source.js"
 
@@ -48,27 +50,6 @@ const failed = (
   metaUploaded = false
 ) => UploadEvent.FileFailed({ index, input, name, sessionId, error, metaUploaded })
 
-/** The event of one routed source, once it is sent or has failed. */
-const outcome = (job: Job): Effect.Effect<UploadEvent, never, FileSystem.FileSystem> => {
-  const { source } = job
-  return Either.match(job.slot.session, {
-    onLeft: (error) => Effect.succeed(failed(source, undefined, error)),
-    onRight: (session) =>
-      Effect.match(session.send(source), {
-        onSuccess: ({ bytes, meta }) =>
-          UploadEvent.FileUploaded({
-            index: source.index,
-            input: source.input,
-            name: source.name,
-            sessionId: session.sessionId,
-            bytes,
-            meta
-          }),
-        onFailure: ({ error, metaUploaded }) => failed(source, session.sessionId, error, metaUploaded)
-      })
-  })
-}
-
 /** Sends every item, at most `concurrency` at once, emitting one event per item. */
 export const sendAll = <E, R>(
   items: Stream.Stream<Job | Unsent, E, R>,
@@ -76,14 +57,81 @@ export const sendAll = <E, R>(
     readonly concurrency: number
     readonly emit: SessionLifecycle.Emit
     readonly lifecycle: SessionLifecycle.Lifecycle
+    /** Routes a source again, into the next session, when its own one refused it (full or expired). */
+    readonly reroute: (job: Job) => Effect.Effect<Job, never, DeepsetClient>
+    readonly breaker: CircuitBreaker.Breaker
   }
 ): Effect.Effect<void, E, R | DeepsetClient | FileSystem.FileSystem> => {
-  const { emit, lifecycle } = options
+  const { breaker, emit, lifecycle, reroute } = options
+
+  // The event of one routed source once it is sent or has failed, and the session it ended in.
+  const outcome = (
+    job: Job,
+    rollovers: number
+  ): Effect.Effect<readonly [UploadEvent, SessionLifecycle.Slot], never, DeepsetClient | FileSystem.FileSystem> => {
+    const { slot, source } = job
+    return Either.match(slot.session, {
+      onLeft: (error) => Effect.succeed([failed(source, undefined, error), slot] as const),
+      onRight: (session) =>
+        Effect.matchEffect(session.send(source), {
+          onSuccess: ({ bytes, meta }) =>
+            Effect.succeed(
+              [
+                UploadEvent.FileUploaded({
+                  index: source.index,
+                  input: source.input,
+                  name: source.name,
+                  sessionId: session.sessionId,
+                  bytes,
+                  meta
+                }),
+                slot
+              ] as const
+            ),
+          onFailure: ({ error, metaUploaded }) =>
+            Effect.flatMap(
+              rollovers < maxRollovers ? refusedBySession(error, session) : Effect.succeed(false),
+              (rollOver) =>
+                rollOver
+                  ? Effect.flatMap(reroute(job), (next) => outcome(next, rollovers + 1))
+                  : Effect.succeed([failed(source, session.sessionId, error, metaUploaded), slot] as const)
+            )
+        })
+    })
+  }
+
   const send = (item: Job | Unsent) =>
     item._tag === "Rejected"
       ? emit(failed({ ...item, name: item.input }, undefined, item.error))
       : item._tag === "Skipped"
       ? emit(UploadEvent.FileSkipped({ index: item.index, input: item.input, reason: item.reason }))
-      : Effect.zipRight(Effect.flatMap(outcome(item), emit), lifecycle.done(item.slot))
+      : Effect.flatMap(outcome(item, 0), ([event, slot]) =>
+        Effect.all([
+          emit(event),
+          lifecycle.done(slot),
+          breaker.record(event._tag === "FileFailed" ? event.error : undefined)
+        ], { discard: true }))
   return Stream.runDrain(Stream.mapEffect(items, send, { concurrency: options.concurrency, unordered: true }))
+}
+
+/** How often one file may move on to a next session. */
+const maxRollovers = 3
+
+/**
+ * Whether a session refused a file for reasons of its own, so that the next session would take it: it
+ * expired, it is full by the run's count, or S3 denied access although the session had taken files
+ * before (a session that holds its limit answers 403 `AccessDenied`, API.md).
+ */
+const refusedBySession = (error: FileError, session: S3Session.Open): Effect.Effect<boolean> => {
+  switch (error._tag) {
+    case "SessionExpiredError":
+    case "SessionFullError":
+      return Effect.succeed(true)
+    case "S3Error":
+      return error.status === 403 && error.code === "AccessDenied"
+        ? Effect.map(session.uploaded, (uploaded) => uploaded > 0)
+        : Effect.succeed(false)
+    default:
+      return Effect.succeed(false)
+  }
 }

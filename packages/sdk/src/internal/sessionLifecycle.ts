@@ -9,11 +9,12 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Ref from "effect/Ref"
-import type * as Schedule from "effect/Schedule"
+import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { DeepsetClient } from "../DeepsetClient.js"
 import type * as Errors from "../Errors.js"
+import * as Retry from "../Retry.js"
 import { UploadEvent } from "../UploadEvent.js"
 import * as UploadSessions from "../UploadSessions.js"
 import * as FileName from "./fileName.js"
@@ -46,6 +47,8 @@ export interface Lifecycle {
   readonly open: Effect.Effect<Slot, never, DeepsetClient>
   /** One more source goes to the session. */
   readonly assign: (slot: Slot) => Effect.Effect<void>
+  /** A source assigned to the session goes elsewhere after all (rolled over); a sealed session may close. */
+  readonly release: (slot: Slot) => Effect.Effect<void, never, DeepsetClient>
   /** One of its sources is done, uploaded or failed; the last one of a sealed session closes it. */
   readonly done: (slot: Slot) => Effect.Effect<void, never, DeepsetClient>
   /** The session takes no more sources; if they are all done, it is closed now. */
@@ -55,6 +58,20 @@ export interface Lifecycle {
   /** Waits for the ingestion of every closed session that holds documents, then reports each file. */
   readonly wait: Effect.Effect<void, never, DeepsetClient>
 }
+
+// A bad input was refused before anything was sent: nothing to retry, nothing possibly created.
+const isTransient = (error: Errors.CreateError): error is Exclude<Errors.CreateError, Errors.InvalidInputError> =>
+  error._tag !== "InvalidInputError" && Retry.isTransient(error)
+
+/**
+ * How the run retries opening a session after `UploadSessions.create` gave up. Unlike `create` alone, the
+ * run retries after ambiguous failures too (a timeout, a reset, a 5xx): a session created unseen is empty,
+ * and closing or expiring an empty session ingests nothing. Three more tries, 1, 2 and 4 seconds apart.
+ */
+export const openRetry: Schedule.Schedule<unknown, Errors.CreateError> = Schedule.exponential("1 second").pipe(
+  Schedule.intersect(Schedule.recurs(3)),
+  Schedule.whileInput(isTransient)
+)
 
 // Whoever makes a sealed session's count complete closes it, once.
 const closer = (change: (counts: Counts) => Counts) => (counts: Counts): readonly [boolean, Counts] => {
@@ -113,7 +130,19 @@ export const make = (options: Options, emit: Emit): Effect.Effect<Lifecycle, nev
     const slots = yield* Ref.make<ReadonlyArray<Slot>>([])
 
     const open = Effect.gen(function*() {
-      const session = yield* Effect.either(S3Session.open(options).pipe(Effect.provideService(Scope.Scope, scope)))
+      const session = yield* S3Session.open(options).pipe(
+        Effect.provideService(Scope.Scope, scope),
+        Effect.tapError((error) =>
+          isTransient(error) && !Retry.isProvablyUnprocessed(error)
+            ? Effect.logWarning(
+              `Opening an upload session failed (${error.message}); the service may have created one that this ` +
+                "run never heard of. It holds no files, so closing or expiring it ingests nothing."
+            )
+            : Effect.void
+        ),
+        Effect.retry(openRetry),
+        Effect.either
+      )
       const slot: Slot = {
         session,
         counts: yield* Ref.make<Counts>({ assigned: 0, done: 0, sealed: false, closed: false })
@@ -141,6 +170,7 @@ export const make = (options: Options, emit: Emit): Effect.Effect<Lifecycle, nev
     return {
       open,
       assign: (slot) => Ref.update(slot.counts, (counts) => ({ ...counts, assigned: counts.assigned + 1 })),
+      release: (slot) => settle(slot, (counts) => ({ ...counts, assigned: counts.assigned - 1 })),
       done: (slot) => settle(slot, (counts) => ({ ...counts, done: counts.done + 1 })),
       seal,
       sealAll: Effect.flatMap(Ref.get(slots), Effect.forEach(seal, { discard: true })),

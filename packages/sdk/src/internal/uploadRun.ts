@@ -13,11 +13,15 @@ import * as Either from "effect/Either"
 import * as Predicate from "effect/Predicate"
 import * as Ref from "effect/Ref"
 import * as Stream from "effect/Stream"
+import * as SynchronizedRef from "effect/SynchronizedRef"
 import type { DeepsetClient } from "../DeepsetClient.js"
-import { InvalidSourcesError } from "../UploadErrors.js"
+import type * as Errors from "../Errors.js"
+import { InvalidSourcesError, type ServiceUnreachableError } from "../UploadErrors.js"
 import { UploadEvent } from "../UploadEvent.js"
 import * as UploadReport from "../UploadReport.js"
+import * as UploadSessions from "../UploadSessions.js"
 import type { UploadSource } from "../UploadSource.js"
+import * as CircuitBreaker from "./circuitBreaker.js"
 import * as Handoff from "./handoff.js"
 import * as Routing from "./routing.js"
 import * as Sending from "./sending.js"
@@ -30,6 +34,10 @@ export interface Options extends SessionLifecycle.Options {
   readonly maxFiles: number
   /** When this completes, the run takes no more sources, finishes the files in flight and closes its sessions. */
   readonly stop: Effect.Effect<void> | undefined
+  /** A session that cannot be opened, or a service that is gone, fails the run instead of its files. */
+  readonly failFast: boolean
+  /** Files failing in a row with a transport error or timeout before the run probes the API and gives up. */
+  readonly giveUpAfter: number
 }
 
 // A source marked `skip` is reported as skipped: it is not checked, and takes no name.
@@ -77,30 +85,8 @@ const prepareEach = <E, R>(
     })
   })
 
-/**
- * Routes each source in input order, one at a time, so that a session is opened only when a source needs
- * it, and sealed when the next one is opened. Once `stopped`, no source is routed any more (`undefined`).
- */
-const route = (lifecycle: SessionLifecycle.Lifecycle, maxFiles: number, stopped: Effect.Effect<boolean>) =>
-  Effect.map(
-    Ref.make<readonly [Routing.State, SessionLifecycle.Slot | undefined]>([Routing.initial, undefined]),
-    (routing) =>
-    (
-      item: Source.Prepared | Sending.Unsent
-    ): Effect.Effect<Sending.Job | Sending.Unsent | undefined, never, DeepsetClient> =>
-      Effect.flatMap(stopped, (stop): Effect.Effect<Sending.Job | Sending.Unsent | undefined, never, DeepsetClient> =>
-        stop ? Effect.succeed(undefined) : item._tag !== "Prepared" ? Effect.succeed(item) : Effect.gen(function*() {
-          const [state, current] = yield* Ref.get(routing)
-          const [decision, next] = Routing.step(maxFiles)(state, Routing.objects(item))
-          // "Current" only ever follows a session opened before.
-          const slot = decision === "Current" && current !== undefined
-            ? current
-            : yield* Effect.zipRight(current === undefined ? Effect.void : lifecycle.seal(current), lifecycle.open)
-          yield* Ref.set(routing, [next, slot])
-          yield* lifecycle.assign(slot)
-          return { _tag: "Job", source: item, slot } satisfies Sending.Job
-        }))
-  )
+/** What ends a run early: a session that cannot be opened (with `failFast`), or a service that is gone. */
+type Fatal = Errors.CreateError | ServiceUnreachableError
 
 /**
  * Runs the workflow, emitting its events. Every session lives in the run's scope, which closes after
@@ -110,19 +96,76 @@ const run = <E, R>(
   sources: Stream.Stream<Source.Prepared | Sending.Unsent, E, R>,
   options: Options,
   emit: SessionLifecycle.Emit
-): Effect.Effect<void, E, R | DeepsetClient | FileSystem.FileSystem> =>
+): Effect.Effect<void, E | Fatal, R | DeepsetClient | FileSystem.FileSystem> =>
   Effect.scoped(Effect.gen(function*() {
     const lifecycle = yield* SessionLifecycle.make(options, emit)
-    // A stop is checked before each source is routed, and cuts short a pull of the caller's stream.
+    // No more sources are routed once `stopped`: by the caller's stop, or by a fatal error with `failFast`.
     const stopped = yield* Deferred.make<void>()
+    const fatal = yield* Deferred.make<never, Fatal>()
+    const halt = (error: Fatal) =>
+      options.failFast
+        ? Effect.zipRight(Deferred.fail(fatal, error), Deferred.succeed(stopped, undefined))
+        : Effect.void
     if (options.stop !== undefined) yield* Effect.forkScoped(Deferred.complete(stopped, options.stop))
+    const breaker = yield* CircuitBreaker.make(
+      options.giveUpAfter,
+      UploadSessions.list({ workspaceName: options.workspaceName, limit: 1, retry: false })
+    )
+    yield* Effect.forkScoped(Effect.flatMap(Deferred.await(breaker.tripped), halt))
+
+    const open = Effect.tap(
+      lifecycle.open,
+      (slot) => Either.isLeft(slot.session) ? halt(slot.session.left) : Effect.void
+    )
+
+    // Sources are routed in input order, one at a time: a session is opened only when a source needs it,
+    // and sealed when the next one is opened, or when it refused a file (`from`, full or expired).
+    const routing = yield* SynchronizedRef.make<readonly [Routing.State, SessionLifecycle.Slot | undefined]>([
+      Routing.initial,
+      undefined
+    ])
+    const place = (source: Source.Prepared, from?: SessionLifecycle.Slot) =>
+      SynchronizedRef.modifyEffect(routing, ([state, current]) =>
+        Effect.gen(function*() {
+          const base = from !== undefined && from === current ? Routing.sealCurrent(state) : state
+          const [decision, next] = Routing.step(options.maxFiles)(base, Routing.objects(source))
+          // "Current" only ever follows a session opened before.
+          const slot = decision === "Current" && current !== undefined
+            ? current
+            : yield* Effect.zipRight(current === undefined ? Effect.void : lifecycle.seal(current), open)
+          yield* lifecycle.assign(slot)
+          return [{ _tag: "Job", source, slot } satisfies Sending.Job, [next, slot] as const] as const
+        }))
+
+    const route = (item: Source.Prepared | Sending.Unsent) =>
+      Effect.gen(function*(): Effect.fn.Return<Sending.Job | Sending.Unsent | undefined, never, DeepsetClient> {
+        if (yield* Deferred.isDone(stopped)) return undefined
+        // Once the service is gone, the sources not sent yet are reported with that one reason.
+        const gone = yield* Deferred.poll(breaker.tripped)
+        if (item._tag !== "Prepared") return item
+        if (gone._tag === "Some") {
+          return { _tag: "Rejected", index: item.index, input: item.input, error: yield* gone.value }
+        }
+        const job = yield* place(item)
+        // With `failFast`, a session that could not be opened ends the run instead of failing its files.
+        return options.failFast && Either.isLeft(job.slot.session) ? undefined : job
+      })
+
     const routed = Stream.interruptWhenDeferred(sources, stopped).pipe(
-      Stream.mapEffect(yield* route(lifecycle, options.maxFiles, Deferred.isDone(stopped))),
+      Stream.mapEffect(route),
       Stream.takeWhile(Predicate.isNotUndefined)
     )
-    yield* Sending.sendAll(routed, { concurrency: options.concurrency, emit, lifecycle })
+    yield* Sending.sendAll(routed, {
+      concurrency: options.concurrency,
+      emit,
+      lifecycle,
+      breaker,
+      reroute: (job) => Effect.zipLeft(place(job.source, job.slot), lifecycle.release(job.slot))
+    })
     yield* lifecycle.sealAll
+    // A fatal error fails the run once its sessions are closed (their events are out), instead of `Done`.
     yield* Effect.raceFirst(lifecycle.wait, Deferred.await(stopped))
+    if (yield* Deferred.isDone(fatal)) yield* Deferred.await(fatal)
   }))
 
 const isStream = <E, R>(
@@ -133,12 +176,12 @@ const isStream = <E, R>(
 export const events = <E, R>(
   input: Iterable<UploadSource> | Stream.Stream<UploadSource, E, R>,
   options: Options
-): Stream.Stream<UploadEvent, E | InvalidSourcesError, R | DeepsetClient | FileSystem.FileSystem> =>
+): Stream.Stream<UploadEvent, E | InvalidSourcesError | Fatal, R | DeepsetClient | FileSystem.FileSystem> =>
   Stream.unwrapScoped(Effect.gen(function*() {
     const sources: Stream.Stream<Source.Prepared | Sending.Unsent, E, R> = isStream(input)
       ? prepareEach(input)
       : Stream.fromIterable(yield* prepareAll(input))
-    const handoff = yield* Handoff.make<UploadEvent, E>()
+    const handoff = yield* Handoff.make<UploadEvent, E | Fatal>()
     const fold = yield* Ref.make(UploadReport.initial)
     const emit: SessionLifecycle.Emit = (event) =>
       Effect.zipRight(Ref.update(fold, (current) => UploadReport.step(current, event)), handoff.send(event))
