@@ -2,7 +2,7 @@
  * Shared pieces of the journal tests: one record of each type, arbitraries of records, and a file system
  * that counts and orders what reaches the disk.
  */
-import { UploadJournal } from "@effect-deepset/sdk"
+import { type Models, UploadJournal } from "@effect-deepset/sdk"
 import { NodeFileSystem } from "@effect/platform-node"
 import * as PlatformError from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
@@ -64,7 +64,12 @@ export const record: FastCheck.Arbitrary<UploadJournal.JournalRecord> = FastChec
   FastCheck.record({
     sessionId: text,
     workspace: text,
-    writeMode: FastCheck.constantFrom("KEEP", "OVERWRITE", "FAIL", "SOMETHING_NEW"),
+    writeMode: FastCheck.constantFrom<Models.WriteMode>(
+      "KEEP",
+      "OVERWRITE",
+      "FAIL",
+      "SOMETHING_NEW" as Models.WriteMode
+    ),
     expiresAt: date
   }).map((r) => UploadJournal.SessionOpened.make(r)),
   FastCheck.record({ key: text, name: text, sessionId: text, size, mtimeMs: mtime }).map((r) =>
@@ -81,8 +86,8 @@ export const record: FastCheck.Arbitrary<UploadJournal.JournalRecord> = FastChec
   FastCheck.record({
     sessionId: text,
     name: text,
-    status: FastCheck.constantFrom("PENDING", "FAILED", "FINISHED"),
-    reason: opt(FastCheck.constantFrom("EMPTY_FILE", "UNKNOWN_ERROR"))
+    status: FastCheck.constantFrom<Models.IngestionStatus>("PENDING", "FAILED", "FINISHED"),
+    reason: opt(FastCheck.constantFrom<Models.IngestionStatusReason>("EMPTY_FILE", "UNKNOWN_ERROR"))
   }).map((r) => UploadJournal.Ingested.make(defined(r))),
   date.map((d) => UploadJournal.Finished.make({ at: d }))
 )
