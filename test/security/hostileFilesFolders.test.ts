@@ -165,23 +165,26 @@ describe("hostile entries in folders (Upload.paths)", () => {
         }
       }))
 
-    it.scoped.skipIf(isRoot)("a sub-folder without read permission (chmod 000) is skipped, and the others go", () =>
-      Effect.gen(function*() {
-        yield* UploadChecks.freshStart
-        const fs = yield* FileSystem.FileSystem
-        const dir = yield* fs.makeTempDirectoryScoped()
-        yield* fs.writeFileString(`${dir}/a.txt`, "ordinary a")
-        yield* fs.makeDirectory(`${dir}/locked`)
-        yield* fs.writeFileString(`${dir}/locked/secret.txt`, "secret")
-        yield* fs.chmod(`${dir}/locked`, 0o000)
-        yield* Effect.addFinalizer(() => Effect.orDie(fs.chmod(`${dir}/locked`, 0o700)))
-        const report = yield* Upload.paths(dir, { recursive: true })
-        assert.deepStrictEqual(outcomes(report, dir), [
-          ["a.txt", "uploaded", undefined],
-          ["locked", "skipped", "permission denied reading folder"]
-        ])
-        assert.deepStrictEqual(yield* UploadChecks.storedNames, ["a.txt"])
-      }))
+    it.scoped.skipIf(isRoot)(
+      "a sub-folder without read permission (chmod 000) is skipped, and the others go",
+      () =>
+        Effect.gen(function*() {
+          yield* UploadChecks.freshStart
+          const fs = yield* FileSystem.FileSystem
+          const dir = yield* fs.makeTempDirectoryScoped()
+          yield* fs.writeFileString(`${dir}/a.txt`, "ordinary a")
+          yield* fs.makeDirectory(`${dir}/locked`)
+          yield* fs.writeFileString(`${dir}/locked/secret.txt`, "secret")
+          yield* fs.chmod(`${dir}/locked`, 0o000)
+          yield* Effect.addFinalizer(() => Effect.orDie(fs.chmod(`${dir}/locked`, 0o700)))
+          const report = yield* Upload.paths(dir, { recursive: true })
+          assert.deepStrictEqual(outcomes(report, dir), [
+            ["a.txt", "uploaded", undefined],
+            ["locked", "skipped", "permission denied reading folder"]
+          ])
+          assert.deepStrictEqual(yield* UploadChecks.storedNames, ["a.txt"])
+        })
+    )
 
     it.scoped("a sub-folder the file system refuses to list (EACCES) is skipped, and the others go", () =>
       Effect.gen(function*() {

@@ -44,44 +44,52 @@ const hostileFolder = Effect.gen(function*() {
 })
 
 describe("deepset-upload on a folder with hostile entries (child process)", () => {
-  it.scoped("each is one skipped line with its reason, the other files land, exit code 0", () =>
-    Effect.gen(function*() {
-      const dir = yield* hostileFolder
-      const result = yield* CliProcess.run(["--emulator", "--recursive", dir])
-      assert.strictEqual(result.exitCode, 0, `${result.stdout}\n${result.stderr}`)
-      const lines = result.stdout.split("\n")
-      const skippedLines = lines.filter((line) => line.startsWith("skipped  "))
-      assert.deepStrictEqual(skippedLines, [
-        `skipped  ${dir}/dangling.txt: dangling symbolic link`,
-        `skipped  ${dir}/escape.txt: symbolic link outside the upload root`,
-        `skipped  ${dir}/loop: symbolic link loop`,
-        `skipped  ${dir}/pipe: not a regular file: FIFO`,
-        `skipped  ${dir}/sock: not a regular file: socket`,
-        `skipped  ${dir}/sub/up: symbolic link loop`,
-        `skipped  ${dir}/zero: symbolic link outside the upload root`
-      ])
-      assert.include(result.stdout, "uploaded a.txt")
-      assert.include(result.stdout, "uploaded b.txt")
-      assert.notInclude(result.stdout, "uploaded escape.txt")
-      assert.include(result.stdout, "; 7 skipped.")
-      assert.include(result.stdout, "All 2 files landed, 7 skipped")
-    }).pipe(Effect.provide(NodeContext.layer)), timeout)
+  it.scoped(
+    "each is one skipped line with its reason, the other files land, exit code 0",
+    () =>
+      Effect.gen(function*() {
+        const dir = yield* hostileFolder
+        const result = yield* CliProcess.run(["--emulator", "--recursive", dir])
+        assert.strictEqual(result.exitCode, 0, `${result.stdout}\n${result.stderr}`)
+        const lines = result.stdout.split("\n")
+        const skippedLines = lines.filter((line) => line.startsWith("skipped  "))
+        assert.deepStrictEqual(skippedLines, [
+          `skipped  ${dir}/dangling.txt: dangling symbolic link`,
+          `skipped  ${dir}/escape.txt: symbolic link outside the upload root`,
+          `skipped  ${dir}/loop: symbolic link loop`,
+          `skipped  ${dir}/pipe: not a regular file: FIFO`,
+          `skipped  ${dir}/sock: not a regular file: socket`,
+          `skipped  ${dir}/sub/up: symbolic link loop`,
+          `skipped  ${dir}/zero: symbolic link outside the upload root`
+        ])
+        assert.include(result.stdout, "uploaded a.txt")
+        assert.include(result.stdout, "uploaded b.txt")
+        assert.notInclude(result.stdout, "uploaded escape.txt")
+        assert.include(result.stdout, "; 7 skipped.")
+        assert.include(result.stdout, "All 2 files landed, 7 skipped")
+      }).pipe(Effect.provide(NodeContext.layer)),
+    timeout
+  )
 
-  it.scoped("--follow-symlinks --json: the link out of the folder is uploaded, the device skipped, in the JSON", () =>
-    Effect.gen(function*() {
-      const dir = yield* hostileFolder
-      const result = yield* CliProcess.run(["--emulator", "--recursive", "--follow-symlinks", "--json", dir])
-      assert.strictEqual(result.exitCode, 0, `${result.stdout}\n${result.stderr}`)
-      const report = JSON.parse(result.stdout)
-      assert.strictEqual(report.ok, true)
-      assert.deepInclude(report.counts, { total: 9, uploaded: 3, uploadFailed: 0, skipped: 6 })
-      const byInput = new Map<string, { status: string; skipReason?: string }>(
-        report.files.map((file: { input: string; status: string; skipReason?: string }) => [file.input, file])
-      )
-      assert.strictEqual(byInput.get(`${dir}/escape.txt`)?.status, "uploaded")
-      assert.deepInclude(byInput.get(`${dir}/zero`), {
-        status: "skipped",
-        skipReason: "not a regular file: character device"
-      })
-    }).pipe(Effect.provide(NodeContext.layer)), timeout)
+  it.scoped(
+    "--follow-symlinks --json: the link out of the folder is uploaded, the device skipped, in the JSON",
+    () =>
+      Effect.gen(function*() {
+        const dir = yield* hostileFolder
+        const result = yield* CliProcess.run(["--emulator", "--recursive", "--follow-symlinks", "--json", dir])
+        assert.strictEqual(result.exitCode, 0, `${result.stdout}\n${result.stderr}`)
+        const report = JSON.parse(result.stdout)
+        assert.strictEqual(report.ok, true)
+        assert.deepInclude(report.counts, { total: 9, uploaded: 3, uploadFailed: 0, skipped: 6 })
+        const byInput = new Map<string, { status: string; skipReason?: string }>(
+          report.files.map((file: { input: string; status: string; skipReason?: string }) => [file.input, file])
+        )
+        assert.strictEqual(byInput.get(`${dir}/escape.txt`)?.status, "uploaded")
+        assert.deepInclude(byInput.get(`${dir}/zero`), {
+          status: "skipped",
+          skipReason: "not a regular file: character device"
+        })
+      }).pipe(Effect.provide(NodeContext.layer)),
+    timeout
+  )
 })
