@@ -423,7 +423,10 @@ export interface Service {
    * the records: they may still become durable. Fails without writing anything when a record is not valid.
    */
   readonly append: (records: Iterable<JournalRecord>) => Effect.Effect<void, UploadJournalError>
-  /** Every record of the journal, in order, and what was left out. */
+  /**
+   * Every record of the journal, in order, and what was left out. Meant for the start of a run; read while
+   * appends are in flight, it sees the records written so far (a batch being written may show as a torn tail).
+   */
   readonly read: Effect.Effect<ReadResult, UploadJournalError>
 }
 
