@@ -19,7 +19,7 @@ import * as Exit from "effect/Exit"
 import * as Predicate from "effect/Predicate"
 import { createRequire } from "node:module"
 import * as Argv from "./Argv.js"
-import { ExitCode, UsageError } from "./CliError.js"
+import { ExitCode, type RunFailed, UsageError } from "./CliError.js"
 import * as Log from "./Log.js"
 import * as Output from "./Output.js"
 import * as SessionsCommand from "./SessionsCommand.js"
@@ -106,6 +106,8 @@ const exitCodeOf = (error: unknown): Effect.Effect<ExitCode> => {
     switch (error._tag) {
       case "Interrupted":
         return Effect.succeed(ExitCode.interrupted)
+      case "RunFailed":
+        return Effect.as(Console.error(describe(error)), (error as RunFailed).exitCode)
       case "IncompleteUpload":
       case "PartlyFailed":
         return Effect.succeed(ExitCode.failed)

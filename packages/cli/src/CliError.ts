@@ -44,6 +44,18 @@ export class PartlyFailed extends Schema.TaggedError<PartlyFailed>()("PartlyFail
 export class Interrupted extends Schema.TaggedError<Interrupted>()("Interrupted", {}) {}
 
 /**
+ * The upload failed as a whole (a wrong key, an unknown workspace, an API out of reach, a service that
+ * stopped answering): `message` says it once, with what to do. Exit code 2 for settings the user can fix,
+ * 1 otherwise.
+ *
+ * @since 0.1.0
+ */
+export class RunFailed extends Schema.TaggedError<RunFailed>()("RunFailed", {
+  message: Schema.String,
+  exitCode: Schema.Literal(1, 2)
+}) {}
+
+/**
  * The exit codes: 0 everything landed, 1 something failed, 2 usage or configuration error, 130
  * interrupted (Ctrl-C), as shells expect after SIGINT.
  *

@@ -16,13 +16,15 @@ import * as Clock from "effect/Clock"
 import * as Console from "effect/Console"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
-import { IncompleteUpload, Interrupted, UsageError } from "./CliError.js"
+import { IncompleteUpload, Interrupted, type RunFailed, UsageError } from "./CliError.js"
 import * as Connection from "./Connection.js"
 import * as EventLog from "./EventLog.js"
+import * as Fatal from "./Fatal.js"
 import * as Format from "./Format.js"
 import * as Output from "./Output.js"
 import * as Progress from "./Progress.js"
@@ -195,10 +197,12 @@ const upload = (
       concurrency: Option.getOrUndefined(options.concurrency),
       maxFilesPerSession: Option.getOrUndefined(options.maxFilesPerSession),
       wait: options.wait ? { timeout: Option.getOrElse(options.timeout, () => defaultTimeout) } : false,
-      stop: signals.stop
+      stop: signals.stop,
+      // A wrong key, an unknown workspace or an API out of reach is said once, not once per file.
+      failFast: true
     })
 
-    const finish = (interrupted: boolean) =>
+    const finish = (interrupted: boolean, fatal?: RunFailed) =>
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
         const report = UploadReport.fromFold(yield* Ref.get(fold))
@@ -213,7 +217,13 @@ const upload = (
         }
         if (output.mode === "tty") yield* draw.pipe(Effect.zipRight(terminal.display("\n")), Effect.ignore)
         if (output.mode === "json") {
-          yield* Output.json(ReportView.json(report, context))
+          // Every outcome is one JSON document on stdout, a fatal one too (its line also goes to stderr).
+          const document = ReportView.json(report, context)
+          yield* Output.json(
+            fatal === undefined
+              ? document
+              : { ...(document as Record<string, unknown>), ok: false, error: fatal.message }
+          )
         } else {
           yield* Console.log(`\n${ReportView.summary(report, context, style)}`)
         }
@@ -237,13 +247,22 @@ const upload = (
       Effect.zipRight(signals.stop, Effect.sleep(cleanupBound))
     )
     const leftOpen = () => openSessions(UploadReport.fromFold(Ref.get(fold).pipe(Effect.runSync)))
-    yield* signals.graceful(signals.leaveBehind(leftOpen, bounded)).pipe(
-      Effect.mapError((error) =>
-        error._tag === "InvalidSourcesError" || error._tag === "InvalidInputError"
-          ? new UsageError({ message: error.message })
-          : error
-      )
+    const outcome = yield* signals.graceful(signals.leaveBehind(leftOpen, bounded)).pipe(
+      Effect.catchTags({
+        InvalidSourcesError: (error) => Effect.fail(new UsageError({ message: error.message })),
+        InvalidInputError: (error) => Effect.fail(new UsageError({ message: error.message }))
+      }),
+      Effect.either
     )
+    // An error that dooms the run is said once, after the report of what was done before it, if anything was.
+    if (Either.isLeft(outcome)) {
+      if (outcome.left._tag === "UsageError") return yield* outcome.left
+      const fatal = Fatal.describe(outcome.left, connected)
+      if (output.mode === "json" || UploadReport.fromFold(yield* Ref.get(fold)).files.length > 0) {
+        yield* finish(false, fatal)
+      }
+      return yield* fatal
+    }
     const stopped = yield* signals.stopped
     const verdict = yield* finish(stopped)
     if (stopped) return yield* new Interrupted()

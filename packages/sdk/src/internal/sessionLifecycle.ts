@@ -59,18 +59,20 @@ export interface Lifecycle {
   readonly wait: Effect.Effect<void, never, DeepsetClient>
 }
 
-// A bad input was refused before anything was sent: nothing to retry, nothing possibly created.
-const isTransient = (error: Errors.CreateError): error is Exclude<Errors.CreateError, Errors.InvalidInputError> =>
-  error._tag !== "InvalidInputError" && Retry.isTransient(error)
+// A failure after which the service may have acted (a timeout, a reset, a 5xx): `create` does not retry it,
+// the run does. What `create` retries itself (429, a 503 with Retry-After, a refused connection) it has
+// retried already; a bad input was refused before anything was sent.
+const isAmbiguous = (error: Errors.CreateError): error is Exclude<Errors.CreateError, Errors.InvalidInputError> =>
+  error._tag !== "InvalidInputError" && Retry.isTransient(error) && !Retry.isProvablyUnprocessed(error)
 
 /**
  * How the run retries opening a session after `UploadSessions.create` gave up. Unlike `create` alone, the
- * run retries after ambiguous failures too (a timeout, a reset, a 5xx): a session created unseen is empty,
- * and closing or expiring an empty session ingests nothing. Three more tries, 1, 2 and 4 seconds apart.
+ * run retries after ambiguous failures (a timeout, a reset, a 5xx): a session created unseen is empty, and
+ * closing or expiring an empty session ingests nothing. Three more tries, 1, 2 and 4 seconds apart.
  */
 export const openRetry: Schedule.Schedule<unknown, Errors.CreateError> = Schedule.exponential("1 second").pipe(
   Schedule.intersect(Schedule.recurs(3)),
-  Schedule.whileInput(isTransient)
+  Schedule.whileInput(isAmbiguous)
 )
 
 // Whoever makes a sealed session's count complete closes it, once.
@@ -133,7 +135,7 @@ export const make = (options: Options, emit: Emit): Effect.Effect<Lifecycle, nev
       const session = yield* S3Session.open(options).pipe(
         Effect.provideService(Scope.Scope, scope),
         Effect.tapError((error) =>
-          isTransient(error) && !Retry.isProvablyUnprocessed(error)
+          isAmbiguous(error)
             ? Effect.logWarning(
               `Opening an upload session failed (${error.message}); the service may have created one that this ` +
                 "run never heard of. It holds no files, so closing or expiring it ingests nothing."
