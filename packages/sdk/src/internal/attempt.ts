@@ -9,11 +9,7 @@
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import * as Fiber from "effect/Fiber"
-import * as FiberId from "effect/FiberId"
 import * as Schedule from "effect/Schedule"
-import * as Scope from "effect/Scope"
 
 /** The OpenTelemetry attribute that counts the resends of a request. */
 export const ATTR_RESEND_COUNT = "http.request.resend_count"
@@ -87,51 +83,6 @@ export const within = <A, E, R, E2>(
     : Effect.timeoutFail(attempt, { duration: timeout, onTimeout: () => onTimeout(timeout) })
 
 /**
- * Bounds one attempt of a client made with `HttpClient.withScope` by `timeout`, the attempt running in the
- * calling fiber: the attempt has a scope of its own, which its request is bound to, and a sleeping fiber
- * closes that scope at the deadline, which aborts the request whether it is waiting for the answer or
- * reading the body; an attempt that ends after the deadline fails with `onTimeout`. The scope also
- * closes when the attempt ends or is interrupted, which aborts whatever is left of the request.
- *
- * A departure from {@link within} (`Effect.timeoutFail` runs the attempt in a fiber of its own and races
- * it with a second one; forking two fibers per call and joining one cost ~300 µs of ~800 per `getStatus`
- * on the SDK's context), kept for `pnpm bench` scenario 1 (getStatus) and 2 (streamFiles pages): see
- * bench/FINDINGS.md, "the SDK's own share". The transport must honor the request's `AbortSignal`, as the
- * platform's clients (undici, fetch, node:http) do.
- *
- * @internal
- */
-export const withinScope = <A, E, R, E2>(
-  attempt: Effect.Effect<A, E, R>,
-  timeout: Duration.Duration | undefined,
-  onTimeout: (timeout: Duration.Duration) => E2
-): Effect.Effect<A, E | E2, Exclude<R, Scope.Scope>> =>
-  timeout === undefined ? Effect.scoped(attempt) : Effect.suspend(() => {
-    let expired = false
-    const deadline = (scope: Scope.CloseableScope) =>
-      Effect.interruptible(Effect.zipRight(
-        Effect.sleep(timeout),
-        Effect.suspend(() => {
-          expired = true
-          return Scope.close(scope, Exit.void)
-        })
-      ))
-    return Effect.acquireUseRelease(
-      Effect.flatMap(
-        Scope.make(),
-        (scope) => Effect.map(Effect.forkDaemon(deadline(scope)), (sleeper) => ({ scope, sleeper }))
-      ),
-      ({ scope }) =>
-        Effect.flatMap(
-          Effect.exit(Scope.extend(attempt, scope)),
-          (exit): Effect.Effect<A, E | E2> => expired ? Effect.fail(onTimeout(timeout)) : exit
-        ),
-      ({ scope, sleeper }, exit) =>
-        Effect.zipRight(Fiber.interruptAsFork(sleeper, FiberId.none), Scope.close(scope, exit))
-    )
-  })
-
-/**
  * Retries `attempt` by the schedule. `Effect.retry` is entered at the first failure, with that failure
  * as the schedule's first input, so the schedule decides exactly as if it had wrapped the first attempt
  * (its clock starts at the first failure either way), while a call that succeeds at once pays for no
@@ -165,15 +116,3 @@ export const run = <A, E, R, E2>(
   attempt: Effect.Effect<A, E, R>,
   options: Options<E, E2>
 ): Effect.Effect<A, E | E2, R> => retrying(within(attempt, options.timeout, options.onTimeout), options.retry)
-
-/**
- * {@link run} for a client made with `HttpClient.withScope`: each attempt bounded by
- * {@link withinScope}.
- *
- * @internal
- */
-export const runScoped = <A, E, R, E2>(
-  attempt: Effect.Effect<A, E, R>,
-  options: Options<E, E2>
-): Effect.Effect<A, E | E2, Exclude<R, Scope.Scope>> =>
-  retrying(withinScope(attempt, options.timeout, options.onTimeout), options.retry)

@@ -5,7 +5,6 @@
  * @internal
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import type * as Duration from "effect/Duration"
@@ -13,7 +12,6 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Predicate from "effect/Predicate"
 import type * as Schedule from "effect/Schedule"
-import type * as Scope from "effect/Scope"
 import * as Errors from "../Errors.js"
 import * as Retry from "../Retry.js"
 import * as Attempt from "./attempt.js"
@@ -25,11 +23,8 @@ import * as Responses from "./responses.js"
  * @internal
  */
 export interface Api {
-  /**
-   * The API client: base URL, bearer authorization, `Accept`, user agent; made with `HttpClient.withScope`,
-   * so that each attempt's request is bound to the attempt's scope (see `Attempt.withinScope`).
-   */
-  readonly http: HttpClient.HttpClient.With<HttpClientError.HttpClientError, Scope.Scope>
+  /** The API client: base URL, bearer authorization, `Accept`, user agent. */
+  readonly http: HttpClient.HttpClient
   /** The normalized base URL, ending in `/api/v1`. */
   readonly baseUrl: string
   /** The workspace of calls that name none. */
@@ -114,7 +109,7 @@ export const execute = <A, E extends Errors.ApiError>(
   const onTimeout = (timeout: Duration.Duration) =>
     new Errors.TimeoutError({ ...Responses.requestInfo(request, api.baseUrl), timeout })
   return Effect.withSpan(
-    Attempt.runScoped(attempt, { timeout: api.timeout, onTimeout, retry: options.retry }),
+    Attempt.run(attempt, { timeout: api.timeout, onTimeout, retry: options.retry }),
     options.span,
     {
       kind: "client",
