@@ -35,6 +35,7 @@ const message = UploadEvent.UploadEvent.$match({
   IngestionProgress: (e) => `ingested ${e.finished + e.failed} of ${e.expected}`,
   IngestionFailed: (e) => e.error.message,
   FileIngested: (e) => `${e.name} ${e.status}`,
+  IngestionDone: (e) => `session ${e.sessionId} waited for`,
   Done: (e) => `done: ${e.report.uploaded} uploaded, ${e.report.failed} failed`
 })
 

@@ -29,6 +29,8 @@ const describe = UploadEvent.UploadEvent.$match({
   IngestionProgress: (e) => `ingestion ${e.finished + e.failed}/${e.expected} (${e.failed} failed)`,
   IngestionFailed: (e) => `could not follow ingestion: ${e.error.message}`,
   FileIngested: (e) => `ingested ${e.name}: ${e.status}${e.reason === undefined ? "" : ` (${e.reason})`}`,
+  // A file the session did not list by now is UNKNOWN in the report, never left blank.
+  IngestionDone: (e) => `done waiting for session ${e.sessionId}`,
   Done: (e) => `done: ${e.report.uploaded} uploaded, ${e.report.failed} failed`
 })
 

@@ -105,6 +105,7 @@ describe.concurrent("examples", () => {
         find(result, /uploaded onboarding.md \(436 bytes, with metadata\)/)
         find(result, new RegExp(`session ${session} closed: 7 of 7 files uploaded`))
         find(result, /ingestion 7\/7 \(2 failed\)/)
+        find(result, new RegExp(`done waiting for session ${session}`))
         find(result, /ingested draft-notes.txt: FAILED \(EMPTY_FILE\)/)
         find(result, /ingested incident-2026-10-04.md: FAILED \(FAILED_TO_PARSE_META\)/)
         assert.strictEqual(count(result, /ingested \S+: FINISHED/g), 5, result.output)

@@ -63,8 +63,10 @@ export const line = (
         : Option.none()
     case "IngestionFailed":
       return Option.some(`${style.red("ingest")}   ${event.sessionId}: ${event.error.message}`)
-    // Each file's ingestion result is in the summary that follows.
+    // Each file's ingestion result (an unknown one too, once the wait for its session is done) is in the
+    // summary that follows.
     case "FileIngested":
+    case "IngestionDone":
     case "Done":
       return Option.none()
   }

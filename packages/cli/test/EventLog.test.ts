@@ -47,5 +47,7 @@ describe("EventLog", () => {
   it("per-file ingestion results are left to the summary", () => {
     const ingested = UploadEvent.FileIngested({ sessionId: "s", name: "a", status: "FAILED", reason: "EMPTY_FILE" })
     assert.deepStrictEqual(EventLog.line(ingested, all), Option.none())
+    // The end of a session's wait too: a file it did not list is "unknown" in the summary.
+    assert.deepStrictEqual(EventLog.line(UploadEvent.IngestionDone({ sessionId: "s" }), all), Option.none())
   })
 })

@@ -26,7 +26,12 @@ import type { UploadReport } from "./UploadReport.js"
  * - `SessionClosed`: the session was closed (ingestion starts), or closing failed (`error`).
  * - `IngestionProgress`: counts from polling a closed session's status.
  * - `IngestionFailed`: waiting for a session's ingestion ended without an answer (timeout, API error).
- * - `FileIngested`: a file's final ingestion state, after waiting.
+ * - `FileIngested`: a file's final ingestion state, after waiting: one per document the session's file list
+ *   holds (its name as listed, which may match no file of the run if the store changed it).
+ * - `IngestionDone`: waiting for a session ended, its file list read in full or not (an `IngestionFailed`
+ *   before it says why); every `FileIngested` of the session came before it. A file of the session that
+ *   reached S3 and has no `FileIngested` by then is reported with an unknown ingestion state. A run stopped
+ *   or interrupted while waiting emits none for the sessions it did not finish waiting for.
  * - `Done`: the last event, with the report.
  *
  * @since 0.1.0
@@ -91,6 +96,9 @@ export type UploadEvent = Data.TaggedEnum<{
     readonly status: Models.IngestionStatus
     readonly reason: Models.IngestionStatusReason | undefined
   }
+  IngestionDone: {
+    readonly sessionId: string
+  }
   Done: {
     readonly report: UploadReport
   }
@@ -112,6 +120,7 @@ export type UploadEvent = Data.TaggedEnum<{
  *   IngestionProgress: (e) => `${e.finished + e.failed}/${e.expected} ingested`,
  *   IngestionFailed: (e) => e.error.message,
  *   FileIngested: (e) => `${e.name}: ${e.status}`,
+ *   IngestionDone: (e) => `waited for ${e.sessionId}`,
  *   Done: (e) => `done: ${e.report.uploaded} uploaded, ${e.report.failed} failed, ${e.report.skipped} skipped`
  * })
  * ```

@@ -31,15 +31,42 @@ const summary = (error: { readonly _tag: string; readonly message: string }): Er
   new ErrorSummary({ tag: error._tag, message: error.message })
 
 /**
- * A file's ingestion state, from the session's file list after waiting.
+ * Why, after waiting, a file that reached S3 has no ingestion state:
+ *
+ * - `"NOT_LISTED"`: the session's file list, read in full, has no entry under the file's name (the store
+ *   may have stored it under another name: see the session's `unmatchedNames`);
+ * - `"WAIT_FAILED"`: the wait for the session ended before its file list was read in full (a timeout, an
+ *   API error: the session's `ingestionError`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const UnknownIngestionReason = Schema.Literal("NOT_LISTED", "WAIT_FAILED")
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type UnknownIngestionReason = typeof UnknownIngestionReason.Type
+
+/**
+ * A file's ingestion state after waiting: what the session's file list says about it (`status` and
+ * `reason` as listed), or, when the list said nothing about it, `status` `"UNKNOWN"` with
+ * `unknownReason` saying why (an `"UNKNOWN"` without `unknownReason` would be the service's own word).
  *
  * @since 0.1.0
  * @category models
  */
 export class FileIngestion extends Schema.Class<FileIngestion>("@effect-deepset/sdk/FileIngestion")({
-  status: Models.IngestionStatus,
-  reason: Schema.optional(Models.IngestionStatusReason)
-}) {}
+  status: Schema.Union(Schema.Literal("UNKNOWN"), Models.IngestionStatus),
+  reason: Schema.optional(Models.IngestionStatusReason),
+  unknownReason: Schema.optional(UnknownIngestionReason)
+}) {
+  /** Whether the session's file list said nothing about the file: its state is unknown. */
+  get unknown(): boolean {
+    return this.unknownReason !== undefined
+  }
+}
 
 /**
  * One source of the input.
@@ -51,7 +78,8 @@ export class FileIngestion extends Schema.Class<FileIngestion>("@effect-deepset/
  *   `"failed"` otherwise, with `error`;
  * - `bytes`: the document's size when uploaded, else 0;
  * - `metaUploaded`: present when the source had metadata, whether its companion reached S3;
- * - `ingestion`: after waiting, what the session's file list says about it.
+ * - `ingestion`: after waiting, what the session's file list says about it; for a document that reached S3
+ *   and is not in that list once the wait ended, an unknown state (`status` `"UNKNOWN"`, `unknownReason`).
  *
  * @since 0.1.0
  * @category models
@@ -89,7 +117,9 @@ export class SessionIngestion extends Schema.Class<SessionIngestion>("@effect-de
 
 /**
  * One session the upload opened: how many sources went to it, how many documents reached S3, whether it
- * was closed, and, after waiting, its ingestion counts.
+ * was closed, and, after waiting, its ingestion counts and `unmatchedNames`: the names its file list held
+ * that match no document reported uploaded to it, in the list's order (a name the store changed, or a file
+ * whose upload was reported failed but reached the store). Present, maybe empty, once waiting for it ended.
  *
  * @since 0.1.0
  * @category models
@@ -101,7 +131,8 @@ export class SessionReport extends Schema.Class<SessionReport>("@effect-deepset/
   closed: Schema.Boolean,
   closeError: Schema.optional(ErrorSummary),
   ingestion: Schema.optional(SessionIngestion),
-  ingestionError: Schema.optional(ErrorSummary)
+  ingestionError: Schema.optional(ErrorSummary),
+  unmatchedNames: Schema.optional(Schema.Array(Schema.String))
 }) {}
 
 /**
@@ -163,6 +194,11 @@ export interface Fold {
   readonly files: HashMap.HashMap<number, FileReport>
   /** The index of each uploaded file by session and name, for its ingestion event. */
   readonly uploaded: HashMap.HashMap<string, number>
+  /**
+   * By session: the listed names that matched no uploaded file, once its file list is being read or the
+   * wait for it ended (`IngestionDone`).
+   */
+  readonly unmatched: HashMap.HashMap<string, Chunk.Chunk<string>>
 }
 
 /**
@@ -175,7 +211,8 @@ export const initial: Fold = {
   sessions: HashMap.empty(),
   order: Chunk.empty(),
   files: HashMap.empty(),
-  uploaded: HashMap.empty()
+  uploaded: HashMap.empty(),
+  unmatched: HashMap.empty()
 }
 
 const trusted = { disableValidation: true } as const
@@ -278,7 +315,10 @@ export const step = (fold: Fold, event: UploadEvent): Fold => {
     case "FileIngested": {
       const index = HashMap.get(fold.uploaded, key(event.sessionId, event.name))
       const file = Option.flatMap(index, (index) => HashMap.get(fold.files, index))
-      if (Option.isNone(file)) return fold
+      if (Option.isNone(file)) {
+        const names = Option.getOrElse(HashMap.get(fold.unmatched, event.sessionId), () => Chunk.empty<string>())
+        return { ...fold, unmatched: HashMap.set(fold.unmatched, event.sessionId, Chunk.append(names, event.name)) }
+      }
       const ingestion = new FileIngestion(
         event.reason === undefined ? { status: event.status } : { status: event.status, reason: event.reason },
         trusted
@@ -287,6 +327,27 @@ export const step = (fold: Fold, event: UploadEvent): Fold => {
         ...fold,
         files: HashMap.set(fold.files, file.value.index, new FileReport({ ...file.value, ingestion }, trusted))
       }
+    }
+    case "IngestionDone": {
+      // Every listed file has had its event: an uploaded file of the session without one is unknown, and
+      // why depends on whether the list was read in full.
+      const { sessionId } = event
+      const failed = Option.exists(HashMap.get(fold.sessions, sessionId), (s) => s.ingestionError !== undefined)
+      const ingestion = new FileIngestion(
+        { status: "UNKNOWN", unknownReason: failed ? "WAIT_FAILED" : "NOT_LISTED" },
+        trusted
+      )
+      const files = HashMap.mutate(fold.files, (files) => {
+        for (const file of HashMap.values(fold.files)) {
+          if (file.sessionId === sessionId && file.status === "uploaded" && file.ingestion === undefined) {
+            HashMap.set(files, file.index, new FileReport({ ...file, ingestion }, trusted))
+          }
+        }
+      })
+      const unmatched = HashMap.has(fold.unmatched, sessionId)
+        ? fold.unmatched
+        : HashMap.set(fold.unmatched, sessionId, Chunk.empty<string>())
+      return { ...fold, files, unmatched }
     }
     case "Done":
       return fold
@@ -301,7 +362,13 @@ export const step = (fold: Fold, event: UploadEvent): Fold => {
  */
 export const fromFold = (fold: Fold): UploadReport =>
   new UploadReport({
-    sessions: Chunk.toReadonlyArray(Chunk.map(fold.order, (id) => Option.getOrThrow(HashMap.get(fold.sessions, id)))),
+    sessions: Chunk.toReadonlyArray(Chunk.map(fold.order, (id) => {
+      const session = Option.getOrThrow(HashMap.get(fold.sessions, id))
+      return Option.match(HashMap.get(fold.unmatched, id), {
+        onNone: () => session,
+        onSome: (names) => new SessionReport({ ...session, unmatchedNames: Chunk.toReadonlyArray(names) }, trusted)
+      })
+    })),
     files: Array.from(HashMap.values(fold.files)).sort((a, b) => a.index - b.index)
   }, trusted)
 

@@ -123,6 +123,9 @@ const ingestion = (session: S3Session.Open, options: Options, emit: Emit) =>
       Effect.zipRight(progress, files),
       (error) => emit(UploadEvent.IngestionFailed({ sessionId, error }))
     )
+    // The wait for this session ended (answered or not): its uploaded files not listed by now have an
+    // unknown ingestion state. Not emitted when the wait is interrupted.
+    yield* emit(UploadEvent.IngestionDone({ sessionId }))
   })
 
 /** The sessions of a run that opens them in the current scope and reports them through `emit`. */
