@@ -46,8 +46,13 @@ export interface Verdict {
   readonly ingestionFailed: number
   /** Uploaded files whose ingestion was not seen to end (only when waiting). */
   readonly pending: number
+  /**
+   * Uploaded files their session's file list, read in full after waiting, did not hold (ingestion
+   * `UNKNOWN`, `NOT_LISTED`): not known to have landed under their name.
+   */
+  readonly unknown: number
   readonly sessionsNotClosed: number
-  /** Everything landed: uploaded, sessions closed, and (when waiting) ingested. */
+  /** Everything landed: uploaded, sessions closed, and (when waiting) ingested, none unknown. */
   readonly ok: boolean
 }
 
@@ -60,38 +65,44 @@ export const verdict = (report: UploadReport.UploadReport, waited: boolean): Ver
   let uploaded = 0
   let skipped = 0
   let bytes = 0
-  const perSession = new Map<string, { uploaded: number; finished: number; failed: number }>()
+  const perSession = new Map<string, { uploaded: number; finished: number; failed: number; unknown: number }>()
   for (const file of report.files) {
     if (file.status === "skipped") skipped++
     if (file.status !== "uploaded") continue
     uploaded++
     bytes += file.bytes
     const key = file.sessionId ?? ""
-    const counts = perSession.get(key) ?? { uploaded: 0, finished: 0, failed: 0 }
+    const counts = perSession.get(key) ?? { uploaded: 0, finished: 0, failed: 0, unknown: 0 }
     counts.uploaded++
-    if (file.ingestion?.status === "FINISHED") counts.finished++
-    else if (file.ingestion?.status === "FAILED") counts.failed++
+    if (file.ingestion?.status === "FINISHED" && !file.ingestion.unknown) counts.finished++
+    else if (file.ingestion?.status === "FAILED" && !file.ingestion.unknown) counts.failed++
+    else if (file.ingestion?.unknownReason === "NOT_LISTED") counts.unknown++
     perSession.set(key, counts)
   }
   // Per-file states arrive only once a session's ingestion is complete; when waiting ended early (a
-  // timeout), the session's last polled counts know more, so they are used instead.
+  // timeout, files UNKNOWN with WAIT_FAILED), the session's last polled counts know more, so they are used
+  // instead. They never account for a file its list did not hold: the service counted a document, but
+  // under another name.
   for (const session of report.sessions) {
     const counts = perSession.get(session.sessionId)
     const polled = session.ingestion
     if (
       counts !== undefined && polled !== undefined && polled.finished + polled.failed > counts.finished + counts.failed
     ) {
-      counts.finished = Math.min(polled.finished, counts.uploaded)
-      counts.failed = Math.min(polled.failed, counts.uploaded - counts.finished)
+      const known = counts.uploaded - counts.unknown
+      counts.finished = Math.min(polled.finished, known)
+      counts.failed = Math.min(polled.failed, known - counts.finished)
     }
   }
   let finished = 0
   let ingestionFailed = 0
   let pending = 0
+  let unknown = 0
   for (const counts of perSession.values()) {
     finished += counts.finished
     ingestionFailed += counts.failed
-    if (waited) pending += counts.uploaded - counts.finished - counts.failed
+    unknown += counts.unknown
+    if (waited) pending += counts.uploaded - counts.finished - counts.failed - counts.unknown
   }
   const total = report.files.length
   const sessionsNotClosed = report.sessions.filter((session) => !session.closed).length
@@ -105,8 +116,10 @@ export const verdict = (report: UploadReport.UploadReport, waited: boolean): Ver
     finished,
     ingestionFailed,
     pending,
+    unknown,
     sessionsNotClosed,
-    ok: uploadFailed === 0 && sessionsNotClosed === 0 && (!waited || (ingestionFailed === 0 && pending === 0))
+    ok: uploadFailed === 0 && sessionsNotClosed === 0 &&
+      (!waited || (ingestionFailed === 0 && pending === 0 && unknown === 0))
   }
 }
 
@@ -125,11 +138,17 @@ const fileRow = (file: UploadReport.FileReport, waited: boolean, style: Ansi.Sty
     : style.red("failed")
   const ingestion = file.ingestion === undefined
     ? (waited && file.status === "uploaded" ? style.yellow("PENDING") : style.dim("–"))
+    : file.ingestion.unknown
+    ? (file.ingestion.unknownReason === "NOT_LISTED" ? style.red("unknown") : style.yellow("unknown"))
     : SessionsView.ingestionStatus(file.ingestion.status, style)
   const reason = file.error !== undefined
     ? style.red(Format.truncate(file.error.message, REASON_WIDTH))
     : file.skipReason !== undefined
     ? style.yellow(file.skipReason)
+    : file.ingestion?.unknownReason === "NOT_LISTED"
+    ? style.red("not in the session's file list")
+    : file.ingestion?.unknownReason === "WAIT_FAILED"
+    ? style.yellow("the wait ended before its state was read")
     : file.ingestion?.reason !== undefined
     ? style.red(file.ingestion.reason)
     : ""
@@ -151,6 +170,17 @@ const uploadErrors = (report: UploadReport.UploadReport): ReadonlyArray<readonly
   }
   return [...counts]
 }
+
+// Names come from the service: quoted and escaped, so that a control character or a terminal escape in one
+// shows as text and a name with spaces or quotes reads as one name.
+const quoted = (name: string): string =>
+  JSON.stringify(name).replace(
+    /[\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
+  )
+
+// How many of a session's unmatched names the summary shows; --json has them all.
+const MAX_NAMES = 10
 
 const isProblem = (file: UploadReport.FileReport): boolean =>
   file.status !== "uploaded" || (file.ingestion !== undefined && file.ingestion.status !== "FINISHED")
@@ -224,11 +254,22 @@ export const summary = (report: UploadReport.UploadReport, context: Context, sty
     lines.push(
       `Session ${session.sessionId}: ${state}, ${Format.plural(session.uploaded, "document")} sent${ingestion}`
     )
+    const unmatched = session.unmatchedNames ?? []
+    if (unmatched.length > 0) {
+      const shown = unmatched.slice(0, MAX_NAMES).map(quoted).join(", ")
+      const more = unmatched.length > MAX_NAMES ? ` …and ${unmatched.length - MAX_NAMES} more (--json lists them)` : ""
+      lines.push(style.red(
+        `  Its file list holds ${
+          Format.plural(unmatched.length, "name")
+        } matching no file uploaded to it: ${shown}${more}`
+      ))
+    }
   }
   if (waited && v.uploaded > 0) {
     const pending = v.pending > 0 ? `, ${style.yellow(`${v.pending} still pending`)}` : ""
+    const unknown = v.unknown > 0 ? `, ${style.red(`${v.unknown} unknown (not in the session's file list)`)}` : ""
     const failed = v.ingestionFailed > 0 ? style.red(`${v.ingestionFailed} failed`) : "0 failed"
-    lines.push(`Ingestion: ${style.green(`${v.finished} finished`)}, ${failed}${pending}.`)
+    lines.push(`Ingestion: ${style.green(`${v.finished} finished`)}, ${failed}${unknown}${pending}.`)
   } else if (v.uploaded > 0 && !context.interrupted) {
     lines.push(style.dim("Ingestion runs in the background; add --wait to see each file's result."))
   }
@@ -259,7 +300,7 @@ export const summary = (report: UploadReport.UploadReport, context: Context, sty
       ))
       : style.red(
         style.bold(
-          `${v.uploadFailed + v.ingestionFailed + v.pending} of ${
+          `${v.uploadFailed + v.ingestionFailed + v.pending + v.unknown} of ${
             Format.plural(v.total, "file")
           } did not land (${took}); exit code 1.`
         )

@@ -1,8 +1,9 @@
-import { S3Error } from "@effect-deepset/sdk/UploadErrors"
+import { IngestionTimeoutError, S3Error } from "@effect-deepset/sdk/UploadErrors"
 import { UploadEvent } from "@effect-deepset/sdk/UploadEvent"
 import * as UploadReport from "@effect-deepset/sdk/UploadReport"
 import { assert, describe, it } from "@effect/vitest"
 import * as DateTime from "effect/DateTime"
+import * as Duration from "effect/Duration"
 import * as Ansi from "../src/Ansi.js"
 import * as ReportView from "../src/ReportView.js"
 
@@ -62,6 +63,7 @@ describe("ReportView", () => {
       finished: 1,
       ingestionFailed: 1,
       pending: 0,
+      unknown: 0,
       sessionsNotClosed: 0,
       ok: false
     })
@@ -78,6 +80,85 @@ describe("ReportView", () => {
     assert.deepInclude(v, { finished: 0, ingestionFailed: 1, pending: 1, ok: false })
     const text = ReportView.summary(UploadReport.fromEvents(timedOut), context, Ansi.plain)
     assert.include(text, "Ingestion: 0 finished, 1 failed, 1 still pending.")
+  })
+
+  it("after waiting, a file its session did not list is unknown, not landed; the names that matched nothing are named", () => {
+    // The store kept empty.txt under another name: the list holds `"empty`, and nothing under empty.txt.
+    const events = [
+      ...base,
+      UploadEvent.IngestionProgress({ sessionId, expected: 2, finished: 2, failed: 0 }),
+      UploadEvent.FileIngested({ sessionId, name: "a.txt", status: "FINISHED", reason: undefined }),
+      UploadEvent.FileIngested({ sessionId, name: "\"empty", status: "FINISHED", reason: undefined }),
+      UploadEvent.IngestionDone({ sessionId })
+    ]
+    const report = UploadReport.fromEvents(events)
+    // The session's counts say 2 finished, but one of them is not under a name the run sent.
+    assert.deepInclude(ReportView.verdict(report, true), {
+      finished: 1,
+      ingestionFailed: 0,
+      pending: 0,
+      unknown: 1,
+      ok: false
+    })
+    const text = ReportView.summary(report, context, Ansi.plain)
+    assert.match(text, /empty\.txt\s+0 B\s+uploaded\s+unknown\s+not in the session's file list/)
+    assert.match(text, /a\.txt\s+1\.2 kB\s+yes\s+uploaded\s+FINISHED\n/)
+    assert.include(text, `Session ${sessionId}: closed, 2 documents sent\n`)
+    assert.include(text, `  Its file list holds 1 name matching no file uploaded to it: "\\"empty"`)
+    assert.include(text, "Ingestion: 1 finished, 0 failed, 1 unknown (not in the session's file list).")
+    assert.include(text, "1 of 2 files did not land (3s); exit code 1.")
+
+    const json = JSON.parse(JSON.stringify(ReportView.json(report, context)))
+    assert.isFalse(json.ok)
+    assert.strictEqual(json.counts.unknown, 1)
+    assert.deepStrictEqual(json.files[1].ingestion, { status: "UNKNOWN", unknownReason: "NOT_LISTED" })
+    assert.deepStrictEqual(json.files[0].ingestion, { status: "FINISHED" })
+    assert.deepStrictEqual(json.sessions[0].unmatchedNames, ["\"empty"])
+  })
+
+  it("after a wait that failed, files are unknown but the session's polled counts still say how far it got", () => {
+    const timeout = new IngestionTimeoutError({
+      sessionId,
+      expected: 2,
+      finished: 0,
+      failed: 1,
+      timeout: Duration.minutes(10)
+    })
+    const events = [
+      ...base,
+      UploadEvent.IngestionProgress({ sessionId, expected: 2, finished: 0, failed: 1 }),
+      UploadEvent.IngestionFailed({ sessionId, error: timeout }),
+      UploadEvent.IngestionDone({ sessionId })
+    ]
+    const report = UploadReport.fromEvents(events)
+    assert.deepInclude(ReportView.verdict(report, true), { finished: 0, ingestionFailed: 1, pending: 1, unknown: 0 })
+    const text = ReportView.summary(report, context, Ansi.plain)
+    assert.match(text, /a\.txt\s+1\.2 kB\s+yes\s+uploaded\s+unknown\s+the wait ended before its state was read/)
+    assert.include(text, "Ingestion: 0 finished, 1 failed, 1 still pending.")
+    assert.notInclude(text, "Its file list holds")
+    assert.include(text, "2 of 2 files did not land")
+  })
+
+  it("unmatched names are shown escaped, ten at most", () => {
+    const names = ["\u001b[31mred", ...Array.from({ length: 11 }, (_, i) => `n${i}`)]
+    const events = [
+      ...base,
+      UploadEvent.IngestionProgress({ sessionId, expected: 2, finished: 2, failed: 0 }),
+      UploadEvent.FileIngested({ sessionId, name: "a.txt", status: "FINISHED", reason: undefined }),
+      UploadEvent.FileIngested({ sessionId, name: "empty.txt", status: "FINISHED", reason: undefined }),
+      ...names.map((name) => UploadEvent.FileIngested({ sessionId, name, status: "FINISHED", reason: undefined })),
+      UploadEvent.IngestionDone({ sessionId })
+    ]
+    const report = UploadReport.fromEvents(events)
+    // Every file was listed: the run landed, and the stray names are still said.
+    assert.isTrue(ReportView.verdict(report, true).ok)
+    const text = ReportView.summary(report, context, Ansi.plain)
+    assert.include(
+      text,
+      `Its file list holds 12 names matching no file uploaded to it: "\\u001b[31mred", "n0", "n1", "n2", "n3", "n4", ` +
+        `"n5", "n6", "n7", "n8" …and 2 more (--json lists them)`
+    )
+    assert.notInclude(text, "\u001b")
   })
 
   it("summary: one row per file with upload, ingestion and reason", () => {
