@@ -8,8 +8,8 @@
  * `npx tsx --conditions=source bench/overhead.ts [--scenario getStatus|streamFiles] [--ref REV]…
  *   [--rounds N] [--count N] [--warmup N] [--files N] [--only VARIANT]… [--cpu-prof]`
  *
- * Prints, per variant, the median CPU and wall time per call (or per page) and the median of each round's
- * ratio to the floor. CPU is the worker's own user + system time; the emulator's is not in it.
+ * Prints, per variant, the median CPU and wall time per call (or per page) and the medians of each round's
+ * ratios to the floor and to the working tree's SDK. CPU is the worker's own user + system time; the emulator's is not in it.
  *
  * @since 0.1.0
  */
@@ -122,17 +122,24 @@ const program = Effect.gen(function*() {
   }
   yield* Console.error(`load ${loadavg().map((l) => l.toFixed(2)).join(" / ")}`)
   const unit = scenario === "getStatus" ? "call" : "page"
-  const lines = [`| variant | CPU per ${unit} (median, range) | wall per ${unit} | CPU ÷ floor (median of rounds) |`]
-  lines.push("| --- | --- | --- | --- |")
-  const hasFloor = answer.variants.includes("floor")
+  // Every build against the working tree's too, round by round: a before/after the load drifts through alike.
+  const own = "sdk working tree"
+  const against = (name: string, other: string) =>
+    answer.variants.includes(other)
+      ? median(answer.rounds.map((r) => r[name]!.cpuUs / r[other]!.cpuUs)).toFixed(2)
+      : "–"
+  const lines = [
+    `| variant | CPU per ${unit} (median, range) | wall per ${unit} | CPU ÷ floor | CPU ÷ ${own} |`,
+    "| --- | --- | --- | --- | --- |"
+  ]
   for (const name of answer.variants) {
     const cpu = answer.rounds.map((r) => r[name]!.cpuUs)
     const wall = answer.rounds.map((r) => r[name]!.wallUs)
-    const ratio = hasFloor ? median(answer.rounds.map((r) => r[name]!.cpuUs / r["floor"]!.cpuUs)).toFixed(2) : "–"
+    const range = `${Math.min(...cpu).toFixed(0)}–${Math.max(...cpu).toFixed(0)}`
     lines.push(
-      `| ${name} | ${median(cpu).toFixed(0)} µs (${Math.min(...cpu).toFixed(0)}–${Math.max(...cpu).toFixed(0)}) | ${
-        median(wall).toFixed(0)
-      } µs | ${ratio} |`
+      `| ${name} | ${median(cpu).toFixed(0)} µs (${range}) | ${median(wall).toFixed(0)} µs | ${
+        against(name, "floor")
+      } | ${against(name, own)} |`
     )
   }
   yield* Console.log(lines.join("\n"))
