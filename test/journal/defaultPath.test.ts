@@ -7,7 +7,7 @@ import { UploadJournal } from "@effect-deepset/sdk"
 import { assert, describe, it } from "@effect/vitest"
 import * as FastCheck from "effect/FastCheck"
 import { createHash } from "node:crypto"
-import { sha256Hex } from "../../packages/sdk/src/internal/journalSha256.js"
+import { sha256Hex } from "../../packages/sdk/src/internal/sha256.js"
 
 const home = "/home/me"
 const name = (workspace: string, root: string) =>

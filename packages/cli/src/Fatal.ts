@@ -53,6 +53,8 @@ export const describe = (error: Upload.RunError, target: Target): RunFailed => {
           `Cannot reach the API at ${target.apiUrl} (${error.code ?? error.description}): check ${apiUrl} or --api-url.`
         )
         : service(`The connection to the API broke while opening an upload session: ${error.message}. Try again.`)
+    case "UploadJournalError":
+      return service(`${error.message}. Nothing more was sent; to upload without a journal, add --no-journal.`)
     case "ServiceUnreachableError":
       return service(`${error.message}. Run the same command again once the service answers.`)
     default:

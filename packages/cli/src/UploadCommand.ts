@@ -106,6 +106,18 @@ const emulator = Options.boolean("emulator").pipe(
   )
 )
 
+const fresh = Options.boolean("fresh").pipe(
+  Options.withDescription(
+    "Forget what earlier runs over the same folders uploaded (their journal) and send every file again."
+  )
+)
+
+const noJournal = Options.boolean("no-journal").pipe(
+  Options.withDescription(
+    "Keep no journal of this upload: a run that dies cannot be resumed, and a later run sends every file again."
+  )
+)
+
 /**
  * The root command and its options; its handler uploads.
  *
@@ -128,7 +140,9 @@ export const command = Command.make(
     json: Flags.json,
     emulator,
     apiUrl: Flags.apiUrl,
-    allowInsecureHttp: Flags.allowInsecureHttp
+    allowInsecureHttp: Flags.allowInsecureHttp,
+    fresh,
+    noJournal
   },
   (given) => {
     // The in-process emulator stops with the command: there is no background in which ingestion could

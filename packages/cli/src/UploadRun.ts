@@ -11,6 +11,7 @@ import type { UploadEvent } from "@effect-deepset/sdk/UploadEvent"
 import * as UploadReport from "@effect-deepset/sdk/UploadReport"
 import * as UploadSource from "@effect-deepset/sdk/UploadSource"
 import * as FileSystem from "@effect/platform/FileSystem"
+import * as Path from "@effect/platform/Path"
 import * as Terminal from "@effect/platform/Terminal"
 import * as Clock from "effect/Clock"
 import * as Console from "effect/Console"
@@ -26,6 +27,7 @@ import * as Connection from "./Connection.js"
 import * as EventLog from "./EventLog.js"
 import * as Fatal from "./Fatal.js"
 import * as Format from "./Format.js"
+import * as Journal from "./Journal.js"
 import * as Output from "./Output.js"
 import * as Progress from "./Progress.js"
 import * as ReportView from "./ReportView.js"
@@ -53,6 +55,9 @@ export interface Options {
   readonly timeout: Option.Option<Duration.Duration>
   readonly json: boolean
   readonly emulator: boolean
+  /** Keep no journal (`--no-journal`); `fresh`: start it anew (`--fresh`). */
+  readonly noJournal: boolean
+  readonly fresh: boolean
 }
 
 /**
@@ -90,7 +95,9 @@ export const run = Effect.fn("UploadRun.run")(function*(options: Options) {
       })
     )
   )
-  const sources = yield* UploadSource.fromPaths(options.paths, {
+  // Absolute paths: a file is known to the journal by its path, whatever folder the command runs from.
+  const path = yield* Path.Path
+  const sources = yield* UploadSource.fromPaths(options.paths.map((given) => path.resolve(given)), {
     recursive: options.recursive,
     followSymlinks: options.followSymlinks,
     extensions: options.ext.length > 0 ? options.ext : undefined
@@ -137,6 +144,7 @@ const upload = (
     const fold = yield* Ref.make(UploadReport.initial)
     const state = yield* Ref.make(Progress.initial({ files: sources.length, bytes, startedAt, waiting: options.wait }))
     const terminal = yield* Terminal.Terminal
+    const pathOf = yield* Path.Path
 
     if (output.mode !== "json") {
       const where = connected.kind === "emulator"
@@ -189,7 +197,18 @@ const upload = (
       })
 
     const signals = yield* Signals.Signals
+    // The in-process emulator starts empty every time: a journal of it would skip files it does not hold.
+    const journal = options.noJournal || connected.kind === "emulator"
+      ? undefined
+      : yield* Journal.open(options.paths.map((given) => pathOf.resolve(given)), connected.workspace, options.fresh)
+        .pipe(
+          Effect.mapError((error) =>
+            new UsageError({ message: `${error.message}\nTo upload without a journal: add --no-journal.` })
+          )
+        )
+    if (journal !== undefined && journal.notice !== "" && output.mode !== "json") yield* Console.log(journal.notice)
     const events = Upload.events(sources, {
+      journal: journal?.options,
       workspaceName: connected.workspace,
       writeMode: Option.getOrUndefined(options.writeMode),
       // Sent only when asked for: the service's own default applies otherwise.
@@ -267,7 +286,9 @@ const upload = (
     const verdict = yield* finish(stopped)
     if (stopped) return yield* new Interrupted()
     if (!verdict.ok) {
-      return yield* new IncompleteUpload({ failed: verdict.uploadFailed + verdict.ingestionFailed + verdict.pending })
+      return yield* new IncompleteUpload({
+        failed: verdict.uploadFailed + verdict.ingestionFailed + verdict.pending + verdict.unknown
+      })
     }
   })
 

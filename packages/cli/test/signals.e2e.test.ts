@@ -10,7 +10,7 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { spawn } from "node:child_process"
-import { root } from "./support/CliProcess.js"
+import { baseEnv, root } from "./support/CliProcess.js"
 
 interface Outcome {
   readonly stdout: string
@@ -34,7 +34,7 @@ const signalled = (
       ...args
     ], {
       cwd: root,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env }
+      env: { ...baseEnv, ...env }
     })
     let stdout = ""
     let stderr = ""

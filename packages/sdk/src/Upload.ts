@@ -51,6 +51,7 @@ import * as UploadRun from "./internal/uploadRun.js"
 import type * as Models from "./Models.js"
 import type * as UploadErrors from "./UploadErrors.js"
 import type { UploadEvent } from "./UploadEvent.js"
+import type * as UploadJournal from "./UploadJournal.js"
 import { SessionIngestion, type UploadReport } from "./UploadReport.js"
 import * as UploadSource from "./UploadSource.js"
 
@@ -152,6 +153,10 @@ export interface WaitOptions {
  *   retries) before the run probes the API once (5 s) and, if it does not answer either, sends nothing
  *   more: the files not sent fail with `ServiceUnreachableError` (with `failFast`, the run fails with it).
  *   Default {@link defaultGiveUpAfter};
+ * - `journal`: keep a journal of the run (see {@link JournalOptions} and `UploadJournal`), and resume from
+ *   the runs it already holds: their open sessions are closed, files in flight when they ended are looked up
+ *   in their sessions, and a source that landed before and has not changed since is reported as skipped
+ *   (`uploaded earlier, in session …`) instead of being sent again;
  * - `stop`: a graceful stop. When this effect completes (`Deferred.await(stopped)`, a signal), the run
  *   takes no more sources, lets the files in flight finish, closes its sessions and ends with `Done`;
  *   it does not wait for ingestion any more. The report then holds exactly what was done: every file
@@ -167,16 +172,34 @@ export interface Options extends SessionSettings {
   readonly stop?: Effect.Effect<void> | undefined
   readonly failFast?: boolean | undefined
   readonly giveUpAfter?: number | undefined
+  readonly journal?: JournalOptions | undefined
 }
 
 /**
- * What fails a whole run, and only with `failFast`: a session that cannot be opened, or a service that
- * stopped answering.
+ * Where a run keeps its journal: the `UploadJournal` service (`UploadJournal.makeFile`, `makeMemory`, or your
+ * own), and the upload root and workspace its records name. Sources are known by the name they are given
+ * (for files from `UploadSource.fromPaths`, their path as given: give absolute paths for a journal that
+ * outlives the working folder). A file is journaled as `sending` before its first byte and as `sent`, with
+ * the SHA-256 of the bytes as they went out, before it counts as uploaded; a journal that cannot be written
+ * ends the run with `UploadJournalError`.
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export interface JournalOptions {
+  readonly service: UploadJournal.Service
+  readonly root: string
+  readonly workspace: string
+}
+
+/**
+ * What fails a whole run: with `failFast`, a session that cannot be opened or a service that stopped
+ * answering; with a `journal`, a journal that cannot be read or written.
  *
  * @since 0.1.0
  * @category errors
  */
-export type RunError = Errors.CreateError | UploadErrors.ServiceUnreachableError
+export type RunError = Errors.CreateError | UploadErrors.ServiceUnreachableError | UploadJournal.UploadJournalError
 
 /**
  * Options of {@link paths}: what to upload from disk, and how.
@@ -217,7 +240,8 @@ const settle = (operation: string, options: Options): Effect.Effect<UploadRun.Op
     wait,
     stop: options.stop,
     failFast: options.failFast === true,
-    giveUpAfter
+    giveUpAfter,
+    journal: options.journal
   })
 }
 

@@ -51,8 +51,8 @@ import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Lines from "./internal/journalLines.js"
-import { sha256HexOfString } from "./internal/journalSha256.js"
 import * as Writer from "./internal/journalWriter.js"
+import { sha256HexOfString } from "./internal/sha256.js"
 import * as Models from "./Models.js"
 
 // ---------------------------------------------------------------------------------------------------------

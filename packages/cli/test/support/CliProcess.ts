@@ -11,6 +11,9 @@ import * as Fiber from "effect/Fiber"
 import * as Ref from "effect/Ref"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
+import { mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 
 /** The repository root: `pnpm demo` runs from there, and `examples/data` is relative to it. */
@@ -22,10 +25,20 @@ export interface Result {
   readonly exitCode: number
 }
 
+/**
+ * The environment every run gets besides the test's own: PATH, HOME, and a state folder of this test
+ * process's own, so that upload journals never come from a developer's earlier runs or another suite.
+ */
+export const baseEnv: Record<string, string> = {
+  PATH: process.env.PATH ?? "",
+  HOME: process.env.HOME ?? "",
+  XDG_STATE_HOME: mkdtempSync(join(tmpdir(), "deepset-upload-state-"))
+}
+
 const command = (args: ReadonlyArray<string>, env: Record<string, string>) =>
   Command.make(process.execPath, "--conditions=source", "--import", "tsx", "packages/cli/src/bin.ts", ...args).pipe(
     Command.workingDirectory(root),
-    Command.env({ PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env }, { extendEnv: false })
+    Command.env({ ...baseEnv, ...env }, { extendEnv: false })
   )
 
 const text = (stream: Stream.Stream<Uint8Array, PlatformError>) => stream.pipe(Stream.decodeText(), Stream.mkString)

@@ -8,7 +8,7 @@ import type * as CommandExecutor from "@effect/platform/CommandExecutor"
 import type { PlatformError } from "@effect/platform/Error"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
-import { root } from "./CliProcess.js"
+import { baseEnv, root } from "./CliProcess.js"
 
 export interface Result {
   readonly screen: string
@@ -29,7 +29,7 @@ export const run = (
     const process_ = yield* Command.start(
       Command.make("script", "-qec", line, "/dev/null").pipe(
         Command.workingDirectory(root),
-        Command.env({ PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env }, { extendEnv: false })
+        Command.env({ ...baseEnv, ...env }, { extendEnv: false })
       )
     )
     const [screen, exitCode] = yield* Effect.all(

@@ -99,11 +99,19 @@ const s3Error = (target: Target, name: string, response: HttpClientResponse.Http
     return Effect.fail(new S3Error({ status: response.status, code, detail, fileName: name, url: target.url }))
   })
 
+/** What one object's upload sent: its content bytes, and (when asked for) their SHA-256 and the file's mtime. */
+export interface Transferred {
+  readonly bytes: number
+  readonly sha256: string | undefined
+  readonly mtimeMs: number | undefined
+}
+
 const exchange = (
   target: Target,
   name: string,
-  body: Source.AttemptBody
-): Effect.Effect<number, AttemptError> =>
+  body: Source.AttemptBody,
+  digest: boolean
+): Effect.Effect<Transferred, AttemptError> =>
   target.client.execute(HttpClientRequest.setBody(target.request, body.body)).pipe(
     Effect.catchTags({
       RequestError: (error) => Effect.fail(body.failure() ?? Responses.transport(error, target.redact)),
@@ -112,7 +120,11 @@ const exchange = (
     Effect.flatMap((response) =>
       response.status >= 200 && response.status < 300
         // Reading the (empty or tiny) body hands the connection back to the pool at once.
-        ? Effect.as(Effect.ignore(response.arrayBuffer), body.size)
+        ? Effect.as(Effect.ignore(response.arrayBuffer), {
+          bytes: body.size,
+          sha256: digest ? body.digest() : undefined,
+          mtimeMs: body.mtimeMs
+        })
         : s3Error(target, name, response)
     )
   )
@@ -121,23 +133,31 @@ const attempt = (
   target: Target,
   envelope: Multipart.Envelope,
   name: string,
-  content: Source.Content
-): Effect.Effect<number, AttemptError, FileSystem.FileSystem> =>
-  Source.withBody(envelope, name, content, (body) =>
-    // The timeout covers the whole exchange, the answer's body included, but not reading a small file.
-    Attempt.within(
-      exchange(target, name, body),
-      target.timeout(body.size),
-      (timeout) => new Errors.TimeoutError({ method: "POST", url: target.url, timeout })
-    ))
+  content: Source.Content,
+  digest: boolean
+): Effect.Effect<Transferred, AttemptError, FileSystem.FileSystem> =>
+  Source.withBody(
+    envelope,
+    name,
+    content,
+    (body) =>
+      // The timeout covers the whole exchange, the answer's body included, but not reading a small file.
+      Attempt.within(
+        exchange(target, name, body, digest),
+        target.timeout(body.size),
+        (timeout) => new Errors.TimeoutError({ method: "POST", url: target.url, timeout })
+      ),
+    digest
+  )
 
 /**
- * Sends one object; succeeds with the number of content bytes sent. Every attempt opens the source again,
- * so a retried file is never sent with an empty or half-read body.
+ * Sends one object; succeeds with what was sent (with `digest`, the SHA-256 of the bytes as they went out).
+ * Every attempt opens the source again, so a retried file is never sent with an empty or half-read body.
  */
 export const send = (
   target: Target,
   name: string,
-  content: Source.Content
-): Effect.Effect<number, AttemptError, FileSystem.FileSystem> =>
-  Attempt.retrying(attempt(target, Multipart.envelope(target.form, name), name, content), target.retry)
+  content: Source.Content,
+  digest = false
+): Effect.Effect<Transferred, AttemptError, FileSystem.FileSystem> =>
+  Attempt.retrying(attempt(target, Multipart.envelope(target.form, name), name, content, digest), target.retry)

@@ -39,10 +39,14 @@ export interface Options {
 /** Why a file did not reach S3 through an open session. */
 export type SendError = S3.AttemptError | SessionExpiredError | SessionFullError | SessionClosedError
 
-/** A document that reached S3. */
+/** A document that reached S3; with `digest`, the SHA-256 of what was sent of it and of its companion. */
 export interface Sent {
   readonly bytes: number
   readonly meta: boolean
+  readonly sha256?: string | undefined
+  readonly metaSha256?: string | undefined
+  /** The file's modification time as it was sent, for a file. */
+  readonly mtimeMs?: number | undefined
 }
 
 /** A document that did not reach S3, and whether its companion did. */
@@ -55,8 +59,8 @@ export interface NotSent {
 export interface Open {
   readonly session: Models.UploadSession
   readonly sessionId: string
-  /** Sends a prepared source: its companion, then the document. */
-  readonly send: (source: Source.Prepared) => Effect.Effect<Sent, NotSent, FileSystem.FileSystem>
+  /** Sends a prepared source: its companion, then the document; with `digest`, hashing what it sends. */
+  readonly send: (source: Source.Prepared, digest?: boolean) => Effect.Effect<Sent, NotSent, FileSystem.FileSystem>
   /** Documents that reached S3 so far. */
   readonly uploaded: Effect.Effect<number>
   /**
@@ -129,16 +133,16 @@ export const open = (
       redact: transfer.redact
     })
     // A 403 after the session's expiry is S3 refusing the expired policy: say so in the session's terms.
-    const sendObject = (name: string, content: Source.Content) =>
+    const sendObject = (name: string, content: Source.Content, digest: boolean) =>
       Effect.zipRight(
         expiredAt(session, name),
-        Effect.catchTag(S3.send(target, name, content), "S3Error", (error) =>
+        Effect.catchTag(S3.send(target, name, content, digest), "S3Error", (error) =>
           error.status === 403
             ? Effect.zipRight(expiredAt(session, name), Effect.fail(error))
             : Effect.fail(error))
       )
 
-    const send = (source: Source.Prepared): Effect.Effect<Sent, NotSent, FileSystem.FileSystem> => {
+    const send = (source: Source.Prepared, digest = false): Effect.Effect<Sent, NotSent, FileSystem.FileSystem> => {
       const slots = source.meta === undefined ? 1 : 2
       const hasMeta = source.meta !== undefined
       const reserve = Ref.modify(state, (current): [SendError | undefined, Stored] => {
@@ -152,7 +156,7 @@ export const open = (
       })
       // A failed document frees its place; a companion stored before it is counted as an orphan.
       const document = Effect.tapError(
-        sendObject(source.name, source.content),
+        sendObject(source.name, source.content, digest),
         () =>
           Ref.update(state, (current) => ({
             ...current,
@@ -160,8 +164,8 @@ export const open = (
             orphans: current.orphans + (hasMeta ? 1 : 0)
           }))
       )
-      const companion = source.meta === undefined ? Effect.void : Effect.tapError(
-        sendObject(FileName.metaName(source.name), source.meta),
+      const companion = source.meta === undefined ? Effect.succeed(undefined) : Effect.tapError(
+        sendObject(FileName.metaName(source.name), source.meta, digest),
         () =>
           Ref.update(state, (current) => ({ ...current, reserved: current.reserved - 2 }))
       )
@@ -169,12 +173,19 @@ export const open = (
         if (refused !== undefined) {
           return Effect.fail({ error: refused, metaUploaded: false })
         }
-        return Effect.zipRight(
+        return Effect.flatMap(
           Effect.mapError(companion, (error): NotSent => ({ error, metaUploaded: false })),
-          Effect.mapBoth(document, {
-            onFailure: (error): NotSent => ({ error, metaUploaded: hasMeta }),
-            onSuccess: (bytes): Sent => ({ bytes, meta: hasMeta })
-          })
+          (meta) =>
+            Effect.mapBoth(document, {
+              onFailure: (error): NotSent => ({ error, metaUploaded: hasMeta }),
+              onSuccess: ({ bytes, mtimeMs, sha256 }): Sent => ({
+                bytes,
+                meta: hasMeta,
+                sha256,
+                metaSha256: meta?.sha256,
+                mtimeMs
+              })
+            })
         ).pipe(Effect.tap(() =>
           Ref.update(state, (current) => ({ ...current, uploaded: current.uploaded + 1 }))
         ))

@@ -12,7 +12,9 @@ import * as Stream from "effect/Stream"
 import type { DeepsetClient } from "../DeepsetClient.js"
 import type { FileError } from "../UploadErrors.js"
 import { UploadEvent } from "../UploadEvent.js"
+import type { UploadJournalError } from "../UploadJournal.js"
 import type * as CircuitBreaker from "./circuitBreaker.js"
+import type * as Journaling from "./journaling.js"
 import type * as S3Session from "./s3Session.js"
 import type * as SessionLifecycle from "./sessionLifecycle.js"
 import type * as Source from "./source.js"
@@ -22,6 +24,8 @@ export interface Job {
   readonly _tag: "Job"
   readonly source: Source.Prepared
   readonly slot: SessionLifecycle.Slot
+  /** The source as the run's journal knows it, when the run keeps one. */
+  readonly identity?: Journaling.Identity | undefined
 }
 
 /** A source that cannot be sent, reported as failed where it stands in the input. */
@@ -60,43 +64,69 @@ export const sendAll = <E, R>(
     /** Routes a source again, into the next session, when its own one refused it (full or expired). */
     readonly reroute: (job: Job) => Effect.Effect<Job, never, DeepsetClient>
     readonly breaker: CircuitBreaker.Breaker
+    /** The run's journal: a file is journaled as sending before its first byte, as sent before its event. */
+    readonly journal: Journaling.Journaling | undefined
+    /** Ends the run when the journal cannot be written: a file it does not hold could be sent twice later. */
+    readonly abort: (error: UploadJournalError) => Effect.Effect<void>
   }
 ): Effect.Effect<void, E, R | DeepsetClient | FileSystem.FileSystem> => {
-  const { breaker, emit, lifecycle, reroute } = options
+  const { abort, breaker, emit, journal, lifecycle, reroute } = options
+
+  // Records of one file in the journal, when the run keeps one (and knows the file there).
+  const record = (
+    job: Job,
+    write: (journal: Journaling.Journaling, identity: Journaling.Identity) => Effect.Effect<void, UploadJournalError>
+  ) => journal === undefined || job.identity === undefined ? Effect.void : write(journal, job.identity)
 
   // The event of one routed source once it is sent or has failed, and the session it ended in.
   const outcome = (
     job: Job,
     rollovers: number
-  ): Effect.Effect<readonly [UploadEvent, SessionLifecycle.Slot], never, DeepsetClient | FileSystem.FileSystem> => {
+  ): Effect.Effect<
+    readonly [UploadEvent, SessionLifecycle.Slot],
+    UploadJournalError,
+    DeepsetClient | FileSystem.FileSystem
+  > => {
     const { slot, source } = job
+    const digest = journal !== undefined && job.identity !== undefined
     return Either.match(slot.session, {
-      onLeft: (error) => Effect.succeed([failed(source, undefined, error), slot] as const),
+      onLeft: (error) =>
+        Effect.as(
+          record(job, (journal, identity) => journal.failed(identity, undefined, error)),
+          [failed(source, undefined, error), slot] as const
+        ),
       onRight: (session) =>
-        Effect.matchEffect(session.send(source), {
-          onSuccess: ({ bytes, meta }) =>
-            Effect.succeed(
-              [
-                UploadEvent.FileUploaded({
-                  index: source.index,
-                  input: source.input,
-                  name: source.name,
-                  sessionId: session.sessionId,
-                  bytes,
-                  meta
-                }),
-                slot
-              ] as const
-            ),
-          onFailure: ({ error, metaUploaded }) =>
-            Effect.flatMap(
-              rollovers < maxRollovers ? refusedBySession(error, session) : Effect.succeed(false),
-              (rollOver) =>
-                rollOver
-                  ? Effect.flatMap(reroute(job), (next) => outcome(next, rollovers + 1))
-                  : Effect.succeed([failed(source, session.sessionId, error, metaUploaded), slot] as const)
-            )
-        })
+        Effect.zipRight(
+          record(job, (journal, identity) => journal.sending(identity, source.name, session.sessionId)),
+          Effect.matchEffect(session.send(source, digest), {
+            onSuccess: (sent) =>
+              Effect.as(
+                record(job, (journal, identity) => journal.sent(identity, source.name, session.sessionId, sent)),
+                [
+                  UploadEvent.FileUploaded({
+                    index: source.index,
+                    input: source.input,
+                    name: source.name,
+                    sessionId: session.sessionId,
+                    bytes: sent.bytes,
+                    meta: sent.meta
+                  }),
+                  slot
+                ] as const
+              ),
+            onFailure: ({ error, metaUploaded }) =>
+              Effect.flatMap(
+                rollovers < maxRollovers ? refusedBySession(error, session) : Effect.succeed(false),
+                (rollOver) =>
+                  rollOver
+                    ? Effect.flatMap(reroute(job), (next) => outcome(next, rollovers + 1))
+                    : Effect.as(
+                      record(job, (journal, identity) => journal.failed(identity, session.sessionId, error)),
+                      [failed(source, session.sessionId, error, metaUploaded), slot] as const
+                    )
+              )
+          })
+        )
     })
   }
 
@@ -105,12 +135,16 @@ export const sendAll = <E, R>(
       ? emit(failed({ ...item, name: item.input }, undefined, item.error))
       : item._tag === "Skipped"
       ? emit(UploadEvent.FileSkipped({ index: item.index, input: item.input, reason: item.reason }))
-      : Effect.flatMap(outcome(item, 0), ([event, slot]) =>
-        Effect.all([
-          emit(event),
-          lifecycle.done(slot),
-          breaker.record(event._tag === "FileFailed" ? event.error : undefined)
-        ], { discard: true }))
+      : outcome(item, 0).pipe(
+        Effect.flatMap(([event, slot]) =>
+          Effect.all([
+            emit(event),
+            lifecycle.done(slot),
+            breaker.record(event._tag === "FileFailed" ? event.error : undefined)
+          ], { discard: true })
+        ),
+        Effect.catchAll(abort)
+      )
   return Stream.runDrain(Stream.mapEffect(items, send, { concurrency: options.concurrency, unordered: true }))
 }
 

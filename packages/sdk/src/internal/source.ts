@@ -15,6 +15,7 @@ import { FileNameConflictError, InvalidFileNameError, SourceReadError } from "..
 import type * as UploadSource from "../UploadSource.js"
 import * as FileName from "./fileName.js"
 import * as Multipart from "./multipart.js"
+import * as Sha256 from "./sha256.js"
 
 /** @internal */
 export const RawMetaTypeId: UploadSource.RawMetaTypeId = Symbol.for(
@@ -142,7 +143,29 @@ export interface AttemptBody {
   readonly size: number
   /** HTTP clients report a failing body stream as a transport error; this keeps the real reason. */
   readonly failure: () => SourceReadError | undefined
+  /** The SHA-256 of the content bytes this body sent (asked for with `digest`); valid once it was sent. */
+  readonly digest: () => string | undefined
+  /** The file's modification time when it was opened, for a file. */
+  readonly mtimeMs?: number | undefined
 }
+
+const noDigest = () => undefined
+
+// Feeds every chunk to a hasher on its way to the body, when a digest is asked for.
+const hashing = <E>(stream: Stream.Stream<Uint8Array, E>, digest: boolean) => {
+  if (!digest) return { stream, digest: noDigest }
+  const hash = Sha256.hasher()
+  return {
+    stream: Stream.map(stream, (chunk) => {
+      hash.update(chunk)
+      return chunk
+    }),
+    digest: hash.digest
+  }
+}
+
+const mtimeOf = (info: FileSystem.File.Info): number | undefined =>
+  Option.getOrUndefined(Option.map(info.mtime, (date) => date.getTime()))
 
 const noFailure = () => undefined
 
@@ -169,7 +192,8 @@ export const withBody = <A, E, R>(
   envelope: Multipart.Envelope,
   name: string,
   source: Content,
-  use: (body: AttemptBody) => Effect.Effect<A, E, R>
+  use: (body: AttemptBody) => Effect.Effect<A, E, R>,
+  digest = false
 ): Effect.Effect<A, E | SourceReadError, R | FileSystem.FileSystem> => {
   switch (source._tag) {
     case "Bytes": {
@@ -177,18 +201,20 @@ export const withBody = <A, E, R>(
     }
     case "Stream": {
       const failure = failureCell()
+      const content = hashing(exactly(source.stream, source.size, name), digest)
       return use({
         size: source.size,
         failure: failure.get,
+        digest: content.digest,
         body: HttpBody.stream(
-          Multipart.stream(envelope, exactly(source.stream, source.size, name).pipe(Stream.tapError(failure.set))),
+          Multipart.stream(envelope, content.stream.pipe(Stream.tapError(failure.set))),
           envelope.contentType,
           Multipart.contentLength(envelope, source.size)
         )
       })
     }
     case "File": {
-      return withFileBody(envelope, name, source.path, use)
+      return withFileBody(envelope, name, source.path, use, digest)
     }
   }
 }
@@ -197,6 +223,7 @@ export const withBody = <A, E, R>(
 export const bytesBody = (envelope: Multipart.Envelope, bytes: Uint8Array): AttemptBody => ({
   size: bytes.length,
   failure: noFailure,
+  digest: () => Sha256.sha256Hex(bytes),
   body: bytes.length <= bufferedLimit
     ? HttpBody.uint8Array(Multipart.concat(envelope, bytes), envelope.contentType)
     : HttpBody.stream(
@@ -230,7 +257,8 @@ const withFileBody = <A, E, R>(
   envelope: Multipart.Envelope,
   name: string,
   path: string,
-  use: (body: AttemptBody) => Effect.Effect<A, E, R>
+  use: (body: AttemptBody) => Effect.Effect<A, E, R>,
+  digest: boolean
 ): Effect.Effect<A, E | SourceReadError, R | FileSystem.FileSystem> =>
   Effect.flatMap(FileSystem.FileSystem, (fs) => {
     const fail = (error: PlatformError.PlatformError) => readError(name, path, platformReason(error))
@@ -244,6 +272,12 @@ const withFileBody = <A, E, R>(
             use({
               size: stated,
               failure: noFailure,
+              // The content sits between the envelope's head and tail in the one buffer sent.
+              digest: () => {
+                const end = body.length - envelope.tail.length
+                return Sha256.sha256Hex(body.subarray(end - stated, end))
+              },
+              mtimeMs: mtimeOf(info),
               body: HttpBody.uint8Array(body, envelope.contentType)
             })
         )
@@ -255,11 +289,14 @@ const withFileBody = <A, E, R>(
         const size = Number(opened.size)
         const failure = failureCell()
         const reason = (why: string) => readError(name, path, why)
+        const content = hashing(readChunks(file, size, reason), digest)
         return yield* use({
           size,
           failure: failure.get,
+          digest: content.digest,
+          mtimeMs: mtimeOf(opened),
           body: HttpBody.stream(
-            Multipart.stream(envelope, readChunks(file, size, reason).pipe(Stream.tapError(failure.set))),
+            Multipart.stream(envelope, content.stream.pipe(Stream.tapError(failure.set))),
             envelope.contentType,
             Multipart.contentLength(envelope, size)
           )

@@ -18,11 +18,13 @@ import type { DeepsetClient } from "../DeepsetClient.js"
 import type * as Errors from "../Errors.js"
 import { InvalidSourcesError, type ServiceUnreachableError } from "../UploadErrors.js"
 import { UploadEvent } from "../UploadEvent.js"
+import type { UploadJournalError } from "../UploadJournal.js"
 import * as UploadReport from "../UploadReport.js"
 import * as UploadSessions from "../UploadSessions.js"
 import type { UploadSource } from "../UploadSource.js"
 import * as CircuitBreaker from "./circuitBreaker.js"
 import * as Handoff from "./handoff.js"
+import * as Journaling from "./journaling.js"
 import * as Routing from "./routing.js"
 import * as Sending from "./sending.js"
 import * as SessionLifecycle from "./sessionLifecycle.js"
@@ -38,6 +40,8 @@ export interface Options extends SessionLifecycle.Options {
   readonly failFast: boolean
   /** Files failing in a row with a transport error or timeout before the run probes the API and gives up. */
   readonly giveUpAfter: number
+  /** The journal of this run and of the earlier ones it resumes. */
+  readonly journal: Journaling.Options | undefined
 }
 
 // A source marked `skip` is reported as skipped: it is not checked, and takes no name.
@@ -85,8 +89,11 @@ const prepareEach = <E, R>(
     })
   })
 
-/** What ends a run early: a session that cannot be opened (with `failFast`), or a service that is gone. */
-type Fatal = Errors.CreateError | ServiceUnreachableError
+/**
+ * What ends a run early: a session that cannot be opened or a service that is gone (with `failFast`), or a
+ * journal that cannot be read or written (always: a file sent but not journaled could be sent twice later).
+ */
+type Fatal = Errors.CreateError | ServiceUnreachableError | UploadJournalError
 
 /**
  * Runs the workflow, emitting its events. Every session lives in the run's scope, which closes after
@@ -98,14 +105,20 @@ const run = <E, R>(
   emit: SessionLifecycle.Emit
 ): Effect.Effect<void, E | Fatal, R | DeepsetClient | FileSystem.FileSystem> =>
   Effect.scoped(Effect.gen(function*() {
-    const lifecycle = yield* SessionLifecycle.make(options, emit)
-    // No more sources are routed once `stopped`: by the caller's stop, or by a fatal error with `failFast`.
+    // No more sources are routed once `stopped`: by the caller's stop, or by a fatal error (with `failFast`,
+    // or a journal that cannot be written).
     const stopped = yield* Deferred.make<void>()
     const fatal = yield* Deferred.make<never, Fatal>()
-    const halt = (error: Fatal) =>
-      options.failFast
-        ? Effect.zipRight(Deferred.fail(fatal, error), Deferred.succeed(stopped, undefined))
-        : Effect.void
+    const abort = (error: Fatal) => Effect.zipRight(Deferred.fail(fatal, error), Deferred.succeed(stopped, undefined))
+    const halt = (error: Fatal) => options.failFast ? abort(error) : Effect.void
+    const journal = options.journal === undefined
+      ? undefined
+      : yield* Journaling.make(options.journal, options.writeMode)
+    // Sessions opened and closed and ingestion results are journaled before the consumer hears of them.
+    const journaled: SessionLifecycle.Emit = journal === undefined
+      ? emit
+      : (event) => Effect.zipRight(Effect.catchAll(journal.event(event), abort), emit(event))
+    const lifecycle = yield* SessionLifecycle.make(options, journaled)
     if (options.stop !== undefined) yield* Effect.forkScoped(Deferred.complete(stopped, options.stop))
     const breaker = yield* CircuitBreaker.make(
       options.giveUpAfter,
@@ -124,7 +137,7 @@ const run = <E, R>(
       Routing.initial,
       undefined
     ])
-    const place = (source: Source.Prepared, from?: SessionLifecycle.Slot) =>
+    const place = (source: Source.Prepared, identity: Journaling.Identity | undefined, from?: SessionLifecycle.Slot) =>
       SynchronizedRef.modifyEffect(routing, ([state, current]) =>
         Effect.gen(function*() {
           const base = from !== undefined && from === current ? Routing.sealCurrent(state) : state
@@ -134,7 +147,7 @@ const run = <E, R>(
             ? current
             : yield* Effect.zipRight(current === undefined ? Effect.void : lifecycle.seal(current), open)
           yield* lifecycle.assign(slot)
-          return [{ _tag: "Job", source, slot } satisfies Sending.Job, [next, slot] as const] as const
+          return [{ _tag: "Job", source, slot, identity } satisfies Sending.Job, [next, slot] as const] as const
         }))
 
     const route = (item: Source.Prepared | Sending.Unsent) =>
@@ -146,7 +159,13 @@ const run = <E, R>(
         if (gone._tag === "Some") {
           return { _tag: "Rejected", index: item.index, input: item.input, error: yield* gone.value }
         }
-        const job = yield* place(item)
+        // A source that landed in an earlier run, unchanged since, is not sent again.
+        const known = journal === undefined ? undefined : yield* journal.check(item)
+        if (known?.landed !== undefined) {
+          const reason = `uploaded earlier, in session ${known.landed.sessionId}; unchanged since`
+          return { _tag: "Skipped", index: item.index, input: item.input, reason } satisfies Sending.Skipped
+        }
+        const job = yield* place(item, known?.identity)
         // With `failFast`, a session that could not be opened ends the run instead of failing its files.
         return options.failFast && Either.isLeft(job.slot.session) ? undefined : job
       })
@@ -157,15 +176,18 @@ const run = <E, R>(
     )
     yield* Sending.sendAll(routed, {
       concurrency: options.concurrency,
-      emit,
+      emit: journaled,
       lifecycle,
       breaker,
-      reroute: (job) => Effect.zipLeft(place(job.source, job.slot), lifecycle.release(job.slot))
+      journal,
+      abort,
+      reroute: (job) => Effect.zipLeft(place(job.source, job.identity, job.slot), lifecycle.release(job.slot))
     })
     yield* lifecycle.sealAll
     // A fatal error fails the run once its sessions are closed (their events are out), instead of `Done`.
     yield* Effect.raceFirst(lifecycle.wait, Deferred.await(stopped))
     if (yield* Deferred.isDone(fatal)) yield* Deferred.await(fatal)
+    if (journal !== undefined) yield* journal.finished
   }))
 
 const isStream = <E, R>(
