@@ -131,3 +131,24 @@ export * as Format from "./Format.js"
  * @since 0.1.0
  */
 export * as Ansi from "./Ansi.js"
+
+/**
+ * The main loop and what SIGINT and SIGTERM do: stop gracefully, go on cleaning up, quit.
+ *
+ * @since 0.1.0
+ */
+export * as Signals from "./Signals.js"
+
+/**
+ * An error that dooms the whole upload, said once, with what to do and its exit code.
+ *
+ * @since 0.1.0
+ */
+export * as Fatal from "./Fatal.js"
+
+/**
+ * Where the upload's journal lives, and what it says when a run resumes.
+ *
+ * @since 0.1.0
+ */
+export * as Journal from "./Journal.js"
