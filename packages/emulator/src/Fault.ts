@@ -301,19 +301,7 @@ export const times = (route: Route, fault: Fault, n: number, options?: RuleOptio
 export const sequence = (route: Route, steps: ReadonlyArray<Fault | Pass>, options?: RuleOptions): Rule =>
   options?.match === undefined ? { route, sequence: steps } : { route, sequence: steps, match: options.match }
 
-const routes: ReadonlyArray<Route> = [
-  "create",
-  "close",
-  "getStatus",
-  "getFiles",
-  "list",
-  "s3",
-  "uploadFile",
-  "listFiles",
-  "getFile",
-  "getFileMeta",
-  "*"
-]
+const routes: ReadonlyArray<Route> = Route.literals
 
 /**
  * Reads a duration written as `250ms`, `2s`, `1.5m`, `1h`, `1d` or as Effect does (`2 seconds`).
