@@ -5,8 +5,9 @@
  * closed, and at most one copy of each document stored.
  */
 import { Emulator, Fault } from "@effect-deepset/emulator"
-import { DeepsetClient, Upload, type UploadSource } from "@effect-deepset/sdk"
+import { DeepsetClient, Upload, UploadSource } from "@effect-deepset/sdk"
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
+import * as FileSystem from "@effect/platform/FileSystem"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -145,4 +146,29 @@ describe("the edges of a run", () => {
       assert.isAtMost((yield* emulator.requests).filter((r) => r.route === "s3").length, 3 + 2 + 1)
       assert.isTrue((yield* emulator.sessions).every((s) => s.status === "CLOSED"))
     }).pipe(Effect.provide(Harness.layer())))
+
+  it.live("a file over the session's size limit fails before any of its bytes is sent; the others go", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.Emulator
+      const fs = yield* FileSystem.FileSystem
+      const dir = yield* fs.makeTempDirectoryScoped()
+      // From memory, and from disk both ways the SDK reads a file (whole when small, streamed when large).
+      yield* fs.writeFile(`${dir}/big.bin`, new Uint8Array(2_000))
+      yield* fs.writeFile(`${dir}/huge.bin`, new Uint8Array(600_000))
+      const report = yield* Upload.files([
+        { name: "small.txt", body: "fits" },
+        { name: "inline.bin", body: new Uint8Array(1_500) },
+        UploadSource.fromPath(`${dir}/big.bin`),
+        UploadSource.fromPath(`${dir}/huge.bin`)
+      ], { concurrency: 1 })
+      assert.deepStrictEqual(report.files.map((f) => [f.name, f.status, f.error?.tag]), [
+        ["small.txt", "uploaded", undefined],
+        ["inline.bin", "failed", "FileTooLargeError"],
+        ["big.bin", "failed", "FileTooLargeError"],
+        ["huge.bin", "failed", "FileTooLargeError"]
+      ])
+      assert.include(report.files[3]!.error!.message, "is 600000 bytes, over the session's limit of 1000 bytes")
+      // One S3 request: the small file's. The others never left the machine, and were not retried.
+      assert.lengthOf((yield* emulator.requests).filter((r) => r.route === "s3"), 1)
+    }).pipe(Effect.scoped, Effect.provide(Harness.layer({ maxFileSize: 1_000 }))))
 })

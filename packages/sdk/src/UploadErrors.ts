@@ -184,6 +184,26 @@ export class SessionClosedError
 }
 
 /**
+ * A file larger than the session accepts (the presigned policy's `content-length-range`, 5 GiB on S3): it
+ * fails before any of its bytes is sent, instead of after all of them with S3's `EntityTooLarge`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class FileTooLargeError
+  extends Schema.TaggedError<FileTooLargeError>("@effect-deepset/sdk/FileTooLargeError")("FileTooLargeError", {
+    fileName: Schema.String,
+    size: Schema.Number,
+    limit: Schema.Number
+  })
+{
+  override get message(): string {
+    return `${JSON.stringify(this.fileName)} is ${this.size} bytes, over the session's limit of ${this.limit} bytes; ` +
+      "it was not sent"
+  }
+}
+
+/**
  * The service stopped answering: `failures` files in a row failed with a transport error or a timeout
  * after their retries, and a short probe of the API failed too. The run sends nothing more; the files
  * it had not sent fail with this error (or, with `failFast`, the run fails with it).
@@ -237,7 +257,12 @@ export class IngestionTimeoutError
  * @since 0.1.0
  * @category errors
  */
-export type S3AttemptError = S3Error | Errors.TransportError | Errors.TimeoutError | SourceReadError
+export type S3AttemptError =
+  | S3Error
+  | Errors.TransportError
+  | Errors.TimeoutError
+  | SourceReadError
+  | FileTooLargeError
 
 /**
  * Why one file did not reach S3: S3's refusal, the network, a timeout, an unreadable source, an expired
@@ -252,6 +277,7 @@ export type FileError =
   | Errors.TransportError
   | Errors.TimeoutError
   | SourceReadError
+  | FileTooLargeError
   | SessionExpiredError
   | SessionFullError
   | SessionClosedError

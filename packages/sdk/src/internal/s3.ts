@@ -14,7 +14,7 @@ import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import * as Errors from "../Errors.js"
 import * as Retry from "../Retry.js"
-import { type S3AttemptError, S3Error } from "../UploadErrors.js"
+import { FileTooLargeError, type S3AttemptError, S3Error } from "../UploadErrors.js"
 import * as Attempt from "./attempt.js"
 import * as Multipart from "./multipart.js"
 import * as Responses from "./responses.js"
@@ -38,6 +38,7 @@ export const isTransient = (error: AttemptError): boolean => {
     case "TimeoutError":
       return true
     case "SourceReadError":
+    case "FileTooLargeError":
       return false
   }
 }
@@ -64,6 +65,8 @@ export interface Target {
   readonly retry: Schedule.Schedule<unknown, AttemptError> | undefined
   readonly timeout: (size: number) => Duration.Duration
   readonly redact: Responses.Redact
+  /** The largest file the policy accepts, when it says (its `content-length-range`). */
+  readonly maxSize: number | undefined
 }
 
 /** What a target is made of. */
@@ -89,9 +92,33 @@ export const make = (options: TargetOptions): Effect.Effect<Target> =>
         ? undefined
         : Schedule.whileInput(options.retry ?? defaultRetry, isTransient),
       timeout: fixed === undefined ? defaultTimeout : () => fixed,
-      redact: options.redact
+      redact: options.redact,
+      maxSize: policyMaxSize(options.fields)
     }
   })
+
+/**
+ * The upper bound of the presigned policy's `["content-length-range", min, max]` condition, if the policy
+ * (base64 JSON in the `policy` field) can be read and has one; S3 refuses a larger file only once it is sent.
+ */
+export const policyMaxSize = (fields: Readonly<Record<string, string>>): number | undefined => {
+  const encoded = Object.entries(fields).find(([name]) => name.toLowerCase() === "policy")?.[1]
+  if (encoded === undefined) return undefined
+  try {
+    const policy: unknown = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(encoded), (c) => c.charCodeAt(0))))
+    const conditions = (policy as { readonly conditions?: unknown }).conditions
+    const range = Array.isArray(conditions)
+      ? conditions.find((condition): condition is [string, unknown, unknown] =>
+        Array.isArray(condition) && condition.length === 3 &&
+        String(condition[0]).toLowerCase() === "content-length-range"
+      )
+      : undefined
+    const max = Number(range?.[2])
+    return range !== undefined && Number.isSafeInteger(max) && max >= 0 ? max : undefined
+  } catch {
+    return undefined
+  }
+}
 
 const s3Error = (target: Target, name: string, response: HttpClientResponse.HttpClientResponse) =>
   Effect.flatMap(Responses.readBounded(response, ERROR_BODY_BYTES, target.redact), ({ text }) => {
@@ -141,12 +168,14 @@ const attempt = (
     name,
     content,
     (body) =>
-      // The timeout covers the whole exchange, the answer's body included, but not reading a small file.
-      Attempt.within(
-        exchange(target, name, body, digest),
-        target.timeout(body.size),
-        (timeout) => new Errors.TimeoutError({ method: "POST", url: target.url, timeout })
-      ),
+      target.maxSize !== undefined && body.size > target.maxSize
+        ? Effect.fail(new FileTooLargeError({ fileName: name, size: body.size, limit: target.maxSize }))
+        // The timeout covers the whole exchange, the answer's body included, but not reading a small file.
+        : Attempt.within(
+          exchange(target, name, body, digest),
+          target.timeout(body.size),
+          (timeout) => new Errors.TimeoutError({ method: "POST", url: target.url, timeout })
+        ),
     digest
   )
 
