@@ -93,19 +93,28 @@ const identify = (source: Source.Prepared): Effect.Effect<Identity, never, FileS
 }
 
 /**
- * Whether a source still holds what landed: the same size and mtime (a file) is enough; otherwise the
- * same SHA-256, document and companion. A stream cannot be compared without reading it: it is sent.
+ * Whether a source still holds what landed: `"Same"` when the size and mtime of a file match (nothing is
+ * read), `"Hashed"` when they took a hash to tell (the mtime differs, or an in-memory source), `false` when
+ * it changed. The companion (`.meta.json`) has no mtime in the journal: it is compared by its SHA-256 (a
+ * companion added, removed or edited is a change even when the document is not). A stream cannot be
+ * compared without reading it: it is sent.
  */
-const unchanged = (source: Source.Prepared, identity: Identity, landed: UploadJournal.Landed) =>
+const unchanged = (
+  source: Source.Prepared,
+  identity: Identity,
+  landed: UploadJournal.Landed
+): Effect.Effect<"Same" | "Hashed" | false, never, FileSystem.FileSystem> =>
   Effect.gen(function*() {
     if (identity.size !== landed.size || source.content._tag === "Stream") return false
-    const metaSame = source.meta === undefined
-      ? landed.metaSha256 === undefined
-      : landed.metaSha256 === (yield* hashOf(source.meta))
-    if (!metaSame) return false
-    if (identity.mtimeMs !== undefined && identity.mtimeMs === landed.mtimeMs) return true
-    return (yield* hashOf(source.content)) === landed.sha256
-  }).pipe(Effect.orElseSucceed(() => false))
+    if (source.meta === undefined) {
+      if (landed.metaSha256 !== undefined) return false
+    } else {
+      if (source.meta._tag === "Stream" || landed.metaSha256 === undefined) return false
+      if ((yield* hashOf(source.meta)) !== landed.metaSha256) return false
+    }
+    if (identity.mtimeMs !== undefined && identity.mtimeMs === landed.mtimeMs) return "Same" as const
+    return (yield* hashOf(source.content)) === landed.sha256 ? "Hashed" as const : false
+  }).pipe(Effect.orElseSucceed(() => false as const))
 
 /**
  * Opens the journal for a run: reads what earlier runs left, closes the sessions they left open, looks up
@@ -157,13 +166,10 @@ export const make = (
       { discard: true }
     )
 
-    // A file of unknown outcome that its session lists landed as it was then: journal it as sent, if the
-    // source still holds what was being sent (same size and mtime).
+    // A file of unknown outcome that its session lists (or whose ingestion a run recorded) landed as it was
+    // then: journal it as sent, if the source still holds what was being sent (same size and mtime).
     const confirm = (source: Source.Prepared, identity: Identity, state: UploadJournal.Unknown) =>
       Effect.gen(function*() {
-        if (!listed.has(place(state.sessionId, state.name))) {
-          return undefined
-        }
         if (identity.size !== state.size || identity.mtimeMs !== state.mtimeMs) return undefined
         const sha256 = yield* hashOf(source.content)
         if (sha256 === undefined) return undefined
@@ -182,15 +188,40 @@ export const make = (
         return { _tag: "Landed", ...record } satisfies UploadJournal.Landed
       }).pipe(Effect.orElseSucceed(() => undefined))
 
+    // A landed file touched since (new mtime, same bytes) is journaled with its new mtime, so that the next
+    // run knows it from its stat alone instead of hashing it again. Only a shortcut: a failed append is not
+    // this check's business (the run's next append fails the run).
+    const touched = (identity: Identity, earlier: UploadJournal.Landed) =>
+      Effect.gen(function*() {
+        if (identity.mtimeMs === undefined) return earlier
+        const { ingestion: _, _tag, ...fields } = earlier
+        const record = UploadJournal.Sent.make({ ...fields, mtimeMs: identity.mtimeMs })
+        yield* Effect.ignore(append(record))
+        return { ...earlier, mtimeMs: identity.mtimeMs }
+      })
+
     const check: Journaling["check"] = (source) =>
       Effect.gen(function*() {
         const identity = yield* identify(source)
         const earlier = landed.get(identity.key)
-        if (earlier !== undefined && (yield* unchanged(source, identity, earlier))) {
-          return { identity, landed: earlier }
+        if (earlier !== undefined) {
+          const same = yield* unchanged(source, identity, earlier)
+          if (same === "Same") return { identity, landed: earlier }
+          if (same === "Hashed") return { identity, landed: yield* touched(identity, earlier) }
         }
         const inFlight = unknown.get(identity.key)
-        return { identity, landed: inFlight === undefined ? undefined : yield* confirm(source, identity, inFlight) }
+        if (inFlight === undefined) return { identity, landed: undefined }
+        if (inFlight.ingestion !== undefined || listed.has(place(inFlight.sessionId, inFlight.name))) {
+          return { identity, landed: yield* confirm(source, identity, inFlight) }
+        }
+        // It did not land; an older copy that did, if the source still holds it, is enough.
+        const previous = inFlight.previous
+        return {
+          identity,
+          landed: previous !== undefined && (yield* unchanged(source, identity, previous)) !== false
+            ? previous
+            : undefined
+        }
       }).pipe(Effect.provide(context))
 
     return {
