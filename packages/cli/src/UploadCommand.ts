@@ -118,6 +118,14 @@ const noJournal = Options.boolean("no-journal").pipe(
   )
 )
 
+const sync = Options.boolean("sync").pipe(
+  Options.withDescription(
+    "Make the workspace match the folders: a changed file replaces its earlier copy instead of adding a second " +
+      "one (the run's write mode is OVERWRITE; new files are added as usual). Files deleted from the folders " +
+      "stay in the workspace: the upload API cannot delete."
+  )
+)
+
 /**
  * The root command and its options; its handler uploads.
  *
@@ -142,12 +150,23 @@ export const command = Command.make(
     apiUrl: Flags.apiUrl,
     allowInsecureHttp: Flags.allowInsecureHttp,
     fresh,
-    noJournal
+    noJournal,
+    sync
   },
   (given) => {
     // The in-process emulator stops with the command: there is no background in which ingestion could
     // go on after it, so the command waits for it and reports each file's result.
-    const options = given.emulator ? { ...given, wait: true } : given
+    const waiting = given.emulator ? { ...given, wait: true } : given
+    // A session has one write mode: --sync is OVERWRITE for the whole run. Unchanged files are not sent
+    // (the journal skips them) and a new name is simply added, so only changed files are replaced.
+    if (waiting.sync && Option.isSome(waiting.writeMode) && waiting.writeMode.value !== "OVERWRITE") {
+      return Effect.fail(
+        new UsageError({
+          message: `--sync replaces changed files (write mode OVERWRITE): drop --write-mode ${waiting.writeMode.value}.`
+        })
+      )
+    }
+    const options = waiting.sync ? { ...waiting, writeMode: Option.some("OVERWRITE" as const) } : waiting
     if (options.paths.length === 0) {
       return Effect.fail(
         new UsageError({
