@@ -30,6 +30,7 @@ const message = UploadEvent.UploadEvent.$match({
   SessionOpened: (e) => `session ${e.sessionId} opened`,
   FileUploaded: (e) => `${e.name} uploaded (${e.bytes} bytes)`,
   FileFailed: (e) => `${e.name} not uploaded: ${e.error.message}`,
+  BytesSent: (e) => `${e.bytes} bytes sent so far`,
   FileSkipped: (e) => `${e.input} skipped: ${e.reason}`,
   SessionClosed: (e) => `session ${e.sessionId} closed with ${e.uploaded} files`,
   IngestionProgress: (e) => `ingested ${e.finished + e.failed} of ${e.expected}`,

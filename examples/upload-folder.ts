@@ -24,6 +24,8 @@ const describe = UploadEvent.UploadEvent.$match({
   SessionOpened: (e) => `session ${e.sessionId} opened`,
   FileUploaded: (e) => `uploaded ${e.name} (${e.bytes} bytes${e.meta ? ", with metadata" : ""})`,
   FileFailed: (e) => `not uploaded ${e.name}: ${e.error.message}`,
+  // Only with the \`progress\` option: bytes sent so far, while large files stream.
+  BytesSent: (e) => `${e.bytes} bytes sent`,
   FileSkipped: (e) => `skipped ${e.input}: ${e.reason}`,
   SessionClosed: (e) => `session ${e.sessionId} closed: ${e.uploaded} of ${e.files} files uploaded`,
   IngestionProgress: (e) => `ingestion ${e.finished + e.failed}/${e.expected} (${e.failed} failed)`,

@@ -65,6 +65,8 @@ export const line = (
       return Option.some(`${style.red("ingest")}   ${event.sessionId}: ${event.error.message}`)
     // Each file's ingestion result (an unknown one too, once the wait for its session is done) is in the
     // summary that follows.
+    // Bytes in flight are the progress bar's, not a line's.
+    case "BytesSent":
     case "FileIngested":
     case "IngestionDone":
     case "Done":

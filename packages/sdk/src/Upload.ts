@@ -36,7 +36,7 @@
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
 import type * as DateTime from "effect/DateTime"
-import type * as Duration from "effect/Duration"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
@@ -73,6 +73,14 @@ export const defaultConcurrency = 32
  * @category constants
  */
 export const defaultGiveUpAfter = 10
+
+/**
+ * How often a run asked for `progress: true` reports the bytes sent so far (`BytesSent`), at most.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultProgressInterval: Duration.Duration = Duration.millis(250)
 
 /**
  * The most files (documents and metadata companions) one session accepts.
@@ -160,7 +168,12 @@ export interface WaitOptions {
  * - `stop`: a graceful stop. When this effect completes (`Deferred.await(stopped)`, a signal), the run
  *   takes no more sources, lets the files in flight finish, closes its sessions and ends with `Done`;
  *   it does not wait for ingestion any more. The report then holds exactly what was done: every file
- *   that reached S3 has its event, and sources never taken are absent.
+ *   that reached S3 has its event, and sources never taken are absent;
+ * - `progress`: also report the documents' bytes as they go out, in `BytesSent` events, at most every
+ *   {@link defaultProgressInterval} (`true`) or the interval given, and only when the count changed. A
+ *   streamed file counts its chunks as they are handed to the request (an addition per chunk), a small one
+ *   counts when it lands, and an attempt that fails takes its bytes back, so a retried file counts once.
+ *   Default: none, the files' events only.
  *
  * @since 0.1.0
  * @category options
@@ -173,6 +186,7 @@ export interface Options extends SessionSettings {
   readonly failFast?: boolean | undefined
   readonly giveUpAfter?: number | undefined
   readonly journal?: JournalOptions | undefined
+  readonly progress?: boolean | Duration.DurationInput | undefined
 }
 
 /**
@@ -241,7 +255,12 @@ const settle = (operation: string, options: Options): Effect.Effect<UploadRun.Op
     stop: options.stop,
     failFast: options.failFast === true,
     giveUpAfter,
-    journal: options.journal
+    journal: options.journal,
+    progress: options.progress === undefined || options.progress === false
+      ? undefined
+      : options.progress === true
+      ? defaultProgressInterval
+      : Duration.decode(options.progress)
   })
 }
 

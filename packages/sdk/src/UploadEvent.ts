@@ -21,6 +21,9 @@ import type { UploadReport } from "./UploadReport.js"
  * - `FileFailed`: a document did not reach S3; `error` says why. `metaUploaded` tells whether its
  *   companion was stored before the document failed (companions go first, so a document never lands
  *   without its metadata).
+ * - `BytesSent`: with the `progress` option, the bytes of documents sent so far by the run, counted as
+ *   they go out (files in flight included; an attempt that failed takes its bytes back). At most one per
+ *   interval, and only when the count changed; the files' own events still say when a file lands.
  * - `FileSkipped`: a source marked `skip` (an entry of a folder that cannot or must not be uploaded, see
  *   `UploadSource.fromPaths`) was not sent; `reason` says why. No session is opened for it.
  * - `SessionClosed`: the session was closed (ingestion starts), or closing failed (`error`).
@@ -64,6 +67,10 @@ export type UploadEvent = Data.TaggedEnum<{
     readonly sessionId: string | undefined
     readonly error: UploadErrors.FileError
     readonly metaUploaded: boolean
+  }
+  BytesSent: {
+    /** Document bytes sent so far, of attempts in flight or done; companions are not counted. */
+    readonly bytes: number
   }
   FileSkipped: {
     readonly index: number
@@ -115,6 +122,7 @@ export type UploadEvent = Data.TaggedEnum<{
  *   SessionOpened: (e) => `opened ${e.sessionId}`,
  *   FileUploaded: (e) => `uploaded ${e.name} (${e.bytes} bytes)`,
  *   FileFailed: (e) => `failed ${e.name}: ${e.error.message}`,
+ *   BytesSent: (e) => `${e.bytes} bytes sent`,
  *   FileSkipped: (e) => `skipped ${e.input}: ${e.reason}`,
  *   SessionClosed: (e) => `closed ${e.sessionId}`,
  *   IngestionProgress: (e) => `${e.finished + e.failed}/${e.expected} ingested`,

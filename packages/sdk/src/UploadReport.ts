@@ -349,6 +349,7 @@ export const step = (fold: Fold, event: UploadEvent): Fold => {
         : HashMap.set(fold.unmatched, sessionId, Chunk.empty<string>())
       return { ...fold, files, unmatched }
     }
+    case "BytesSent":
     case "Done":
       return fold
   }

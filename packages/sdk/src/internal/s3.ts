@@ -16,6 +16,7 @@ import * as Errors from "../Errors.js"
 import * as Retry from "../Retry.js"
 import { FileTooLargeError, type S3AttemptError, S3Error } from "../UploadErrors.js"
 import * as Attempt from "./attempt.js"
+import type * as Meter from "./meter.js"
 import * as Multipart from "./multipart.js"
 import * as Responses from "./responses.js"
 import * as S3Xml from "./s3Xml.js"
@@ -161,7 +162,8 @@ const attempt = (
   envelope: Multipart.Envelope,
   name: string,
   content: Source.Content,
-  digest: boolean
+  digest: boolean,
+  meter: Meter.Meter | undefined
 ): Effect.Effect<Transferred, AttemptError, FileSystem.FileSystem> =>
   Source.withBody(
     envelope,
@@ -176,17 +178,23 @@ const attempt = (
           target.timeout(body.size),
           (timeout) => new Errors.TimeoutError({ method: "POST", url: target.url, timeout })
         ),
-    digest
+    digest,
+    meter
   )
 
 /**
  * Sends one object; succeeds with what was sent (with `digest`, the SHA-256 of the bytes as they went out).
  * Every attempt opens the source again, so a retried file is never sent with an empty or half-read body.
+ * With a `meter`, the content's bytes are counted as they go out, and an attempt that fails takes its back.
  */
 export const send = (
   target: Target,
   name: string,
   content: Source.Content,
-  digest = false
+  digest = false,
+  meter?: Meter.Meter
 ): Effect.Effect<Transferred, AttemptError, FileSystem.FileSystem> =>
-  Attempt.retrying(attempt(target, Multipart.envelope(target.form, name), name, content, digest), target.retry)
+  Attempt.retrying(
+    attempt(target, Multipart.envelope(target.form, name), name, content, digest, meter),
+    target.retry
+  )

@@ -19,6 +19,7 @@ import type * as Models from "../Models.js"
 import { IngestionTimeoutError, SessionClosedError, SessionExpiredError, SessionFullError } from "../UploadErrors.js"
 import * as UploadSessions from "../UploadSessions.js"
 import * as FileName from "./fileName.js"
+import type * as Meter from "./meter.js"
 import * as S3 from "./s3.js"
 import type * as Source from "./source.js"
 import * as Transfer from "./transfer.js"
@@ -59,8 +60,15 @@ export interface NotSent {
 export interface Open {
   readonly session: Models.UploadSession
   readonly sessionId: string
-  /** Sends a prepared source: its companion, then the document; with `digest`, hashing what it sends. */
-  readonly send: (source: Source.Prepared, digest?: boolean) => Effect.Effect<Sent, NotSent, FileSystem.FileSystem>
+  /**
+   * Sends a prepared source: its companion, then the document; with `digest`, hashing what it sends; with
+   * a `meter`, counting the document's bytes as they go out (its companion's are not counted).
+   */
+  readonly send: (
+    source: Source.Prepared,
+    digest?: boolean,
+    meter?: Meter.Meter
+  ) => Effect.Effect<Sent, NotSent, FileSystem.FileSystem>
   /** Documents that reached S3 so far. */
   readonly uploaded: Effect.Effect<number>
   /**
@@ -133,16 +141,20 @@ export const open = (
       redact: transfer.redact
     })
     // A 403 after the session's expiry is S3 refusing the expired policy: say so in the session's terms.
-    const sendObject = (name: string, content: Source.Content, digest: boolean) =>
+    const sendObject = (name: string, content: Source.Content, digest: boolean, meter?: Meter.Meter) =>
       Effect.zipRight(
         expiredAt(session, name),
-        Effect.catchTag(S3.send(target, name, content, digest), "S3Error", (error) =>
+        Effect.catchTag(S3.send(target, name, content, digest, meter), "S3Error", (error) =>
           error.status === 403
             ? Effect.zipRight(expiredAt(session, name), Effect.fail(error))
             : Effect.fail(error))
       )
 
-    const send = (source: Source.Prepared, digest = false): Effect.Effect<Sent, NotSent, FileSystem.FileSystem> => {
+    const send = (
+      source: Source.Prepared,
+      digest = false,
+      meter?: Meter.Meter
+    ): Effect.Effect<Sent, NotSent, FileSystem.FileSystem> => {
       const slots = source.meta === undefined ? 1 : 2
       const hasMeta = source.meta !== undefined
       const reserve = Ref.modify(state, (current): [SendError | undefined, Stored] => {
@@ -156,7 +168,7 @@ export const open = (
       })
       // A failed document frees its place; a companion stored before it is counted as an orphan.
       const document = Effect.tapError(
-        sendObject(source.name, source.content, digest),
+        sendObject(source.name, source.content, digest, meter),
         () =>
           Ref.update(state, (current) => ({
             ...current,

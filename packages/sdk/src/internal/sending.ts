@@ -15,6 +15,7 @@ import { UploadEvent } from "../UploadEvent.js"
 import type { UploadJournalError } from "../UploadJournal.js"
 import type * as CircuitBreaker from "./circuitBreaker.js"
 import type * as Journaling from "./journaling.js"
+import type * as Meter from "./meter.js"
 import type * as S3Session from "./s3Session.js"
 import type * as SessionLifecycle from "./sessionLifecycle.js"
 import type * as Source from "./source.js"
@@ -68,9 +69,11 @@ export const sendAll = <E, R>(
     readonly journal: Journaling.Journaling | undefined
     /** Ends the run when the journal cannot be written: a file it does not hold could be sent twice later. */
     readonly abort: (error: UploadJournalError) => Effect.Effect<void>
+    /** Counts the documents' bytes as they go out, when the run reports them (`BytesSent`). */
+    readonly meter?: Meter.Meter | undefined
   }
 ): Effect.Effect<void, E, R | DeepsetClient | FileSystem.FileSystem> => {
-  const { abort, breaker, emit, journal, lifecycle, reroute } = options
+  const { abort, breaker, emit, journal, lifecycle, meter, reroute } = options
 
   // Records of one file in the journal, when the run keeps one (and knows the file there).
   const record = (
@@ -98,7 +101,7 @@ export const sendAll = <E, R>(
       onRight: (session) =>
         Effect.zipRight(
           record(job, (journal, identity) => journal.sending(identity, source.name, session.sessionId)),
-          Effect.matchEffect(session.send(source, digest), {
+          Effect.matchEffect(session.send(source, digest, meter), {
             onSuccess: (sent) =>
               Effect.as(
                 record(job, (journal, identity) => journal.sent(identity, source.name, session.sessionId, sent)),

@@ -14,6 +14,7 @@ import * as Stream from "effect/Stream"
 import { FileNameConflictError, InvalidFileNameError, SourceReadError } from "../UploadErrors.js"
 import type * as UploadSource from "../UploadSource.js"
 import * as FileName from "./fileName.js"
+import * as Meter from "./meter.js"
 import * as Multipart from "./multipart.js"
 import * as Sha256 from "./sha256.js"
 
@@ -151,16 +152,18 @@ export interface AttemptBody {
 
 const noDigest = () => undefined
 
-// Feeds every chunk to a hasher on its way to the body, when a digest is asked for.
-const hashing = <E>(stream: Stream.Stream<Uint8Array, E>, digest: boolean) => {
-  if (!digest) return { stream, digest: noDigest }
-  const hash = Sha256.hasher()
+// Feeds every chunk to a hasher on its way to the body, when a digest is asked for, and counts it in the
+// attempt's meter, when the run counts bytes: one pass over the chunks for both, none for neither.
+const hashing = <E>(stream: Stream.Stream<Uint8Array, E>, digest: boolean, meter?: Meter.AttemptMeter) => {
+  if (!digest && meter === undefined) return { stream, digest: noDigest }
+  const hash = digest ? Sha256.hasher() : undefined
   return {
     stream: Stream.map(stream, (chunk) => {
-      hash.update(chunk)
+      hash?.update(chunk)
+      meter?.add(chunk.length)
       return chunk
     }),
-    digest: hash.digest
+    digest: hash === undefined ? noDigest : hash.digest
   }
 }
 
@@ -187,13 +190,36 @@ export const platformReason = (error: PlatformError.PlatformError): string =>
 /**
  * Builds the body of one attempt and uses it. A file is read or opened here, so every retry reads it
  * again from the start; only a streamed file needs a scope (for its handle), which closes after `use`.
+ * With a `meter`, a streamed body counts its content chunks as they go out, and the attempt settles
+ * when `use` ends (see `meter.ts`).
  */
 export const withBody = <A, E, R>(
   envelope: Multipart.Envelope,
   name: string,
   source: Content,
   use: (body: AttemptBody) => Effect.Effect<A, E, R>,
-  digest = false
+  digest = false,
+  meter?: Meter.Meter
+): Effect.Effect<A, E | SourceReadError, R | FileSystem.FileSystem> => {
+  if (meter === undefined) return bodyOf(envelope, name, source, use, digest, undefined)
+  const share = Meter.attempt(meter)
+  return bodyOf(
+    envelope,
+    name,
+    source,
+    (body) => Effect.onExit(use(body), (exit) => Effect.sync(() => share.settle(exit, body.size))),
+    digest,
+    share
+  )
+}
+
+const bodyOf = <A, E, R>(
+  envelope: Multipart.Envelope,
+  name: string,
+  source: Content,
+  use: (body: AttemptBody) => Effect.Effect<A, E, R>,
+  digest: boolean,
+  meter: Meter.AttemptMeter | undefined
 ): Effect.Effect<A, E | SourceReadError, R | FileSystem.FileSystem> => {
   switch (source._tag) {
     case "Bytes": {
@@ -201,7 +227,7 @@ export const withBody = <A, E, R>(
     }
     case "Stream": {
       const failure = failureCell()
-      const content = hashing(exactly(source.stream, source.size, name), digest)
+      const content = hashing(exactly(source.stream, source.size, name), digest, meter)
       return use({
         size: source.size,
         failure: failure.get,
@@ -214,7 +240,7 @@ export const withBody = <A, E, R>(
       })
     }
     case "File": {
-      return withFileBody(envelope, name, source.path, use, digest)
+      return withFileBody(envelope, name, source.path, use, digest, meter)
     }
   }
 }
@@ -258,7 +284,8 @@ const withFileBody = <A, E, R>(
   name: string,
   path: string,
   use: (body: AttemptBody) => Effect.Effect<A, E, R>,
-  digest: boolean
+  digest: boolean,
+  meter: Meter.AttemptMeter | undefined
 ): Effect.Effect<A, E | SourceReadError, R | FileSystem.FileSystem> =>
   Effect.flatMap(FileSystem.FileSystem, (fs) => {
     const fail = (error: PlatformError.PlatformError) => readError(name, path, platformReason(error))
@@ -289,7 +316,7 @@ const withFileBody = <A, E, R>(
         const size = Number(opened.size)
         const failure = failureCell()
         const reason = (why: string) => readError(name, path, why)
-        const content = hashing(readChunks(file, size, reason), digest)
+        const content = hashing(readChunks(file, size, reason), digest, meter)
         return yield* use({
           size,
           failure: failure.get,

@@ -8,8 +8,10 @@
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Arr from "effect/Array"
 import * as Deferred from "effect/Deferred"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Fiber from "effect/Fiber"
 import * as Predicate from "effect/Predicate"
 import * as Ref from "effect/Ref"
 import * as Stream from "effect/Stream"
@@ -25,6 +27,7 @@ import type { UploadSource } from "../UploadSource.js"
 import * as CircuitBreaker from "./circuitBreaker.js"
 import * as Handoff from "./handoff.js"
 import * as Journaling from "./journaling.js"
+import * as Meter from "./meter.js"
 import * as Routing from "./routing.js"
 import * as Sending from "./sending.js"
 import * as SessionLifecycle from "./sessionLifecycle.js"
@@ -42,6 +45,8 @@ export interface Options extends SessionLifecycle.Options {
   readonly giveUpAfter: number
   /** The journal of this run and of the earlier ones it resumes. */
   readonly journal: Journaling.Options | undefined
+  /** How often, at most, `BytesSent` reports the bytes sent so far; none when absent. */
+  readonly progress?: Duration.Duration | undefined
 }
 
 // A source marked `skip` is reported as skipped: it is not checked, and takes no name.
@@ -174,21 +179,48 @@ const run = <E, R>(
       Stream.mapEffect(route),
       Stream.takeWhile(Predicate.isNotUndefined)
     )
-    yield* Sending.sendAll(routed, {
+    const meter = options.progress === undefined ? undefined : Meter.make()
+    const sending = Sending.sendAll(routed, {
       concurrency: options.concurrency,
       emit: journaled,
       lifecycle,
       breaker,
       journal,
       abort,
-      reroute: (job) => Effect.zipLeft(place(job.source, job.identity, job.slot), lifecycle.release(job.slot))
+      reroute: (job) => Effect.zipLeft(place(job.source, job.identity, job.slot), lifecycle.release(job.slot)),
+      meter
     })
+    yield* meter === undefined || options.progress === undefined
+      ? sending
+      : reportingBytes(sending, meter, options.progress, emit)
     yield* lifecycle.sealAll
     // A fatal error fails the run once its sessions are closed (their events are out), instead of `Done`.
     yield* Effect.raceFirst(lifecycle.wait, Deferred.await(stopped))
     if (yield* Deferred.isDone(fatal)) yield* Deferred.await(fatal)
     if (journal !== undefined) yield* journal.finished
   }))
+
+/**
+ * Runs `sending` while reporting the meter's count as `BytesSent` every `interval` when it changed, and
+ * once more when sending is over. Reading the count is all a tick costs; the chunks only add to it.
+ */
+const reportingBytes = <E, R>(
+  sending: Effect.Effect<void, E, R>,
+  meter: Meter.Meter,
+  interval: Duration.Duration,
+  emit: SessionLifecycle.Emit
+): Effect.Effect<void, E, R> =>
+  Effect.gen(function*() {
+    let reported = 0
+    const report = Effect.suspend(() => {
+      if (meter.sent === reported) return Effect.void
+      reported = meter.sent
+      return emit(UploadEvent.BytesSent({ bytes: reported }))
+    })
+    const ticker = yield* Effect.fork(Effect.forever(Effect.zipRight(Effect.sleep(interval), report)))
+    yield* Effect.ensuring(sending, Fiber.interrupt(ticker))
+    yield* report
+  })
 
 const isStream = <E, R>(
   input: Iterable<UploadSource> | Stream.Stream<UploadSource, E, R>
