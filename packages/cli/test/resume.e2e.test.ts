@@ -2,9 +2,9 @@
  * Resuming (issue 14), as a person meets it: `deepset-upload` killed with SIGKILL at a random point of its
  * run (fast-check, fixed seed: before, during and after sessions are opened, files sent, sessions closed,
  * while waiting), then the same command run again. Whatever the point, the second run ends with no session
- * of the workspace left open, exactly one document per input file in the workspace under the default
- * write mode `KEEP`, and a report that accounts for every input once: uploaded now, or skipped as uploaded
- * earlier.
+ * holding files left open (at most one empty session, created unseen at the instant of the kill, which
+ * expires ingesting nothing), exactly one document per input file in the workspace under the default write
+ * mode `KEEP`, and a report that accounts for every input once: uploaded now, or skipped as uploaded earlier.
  */
 import * as Emulator from "@effect-deepset/emulator/Emulator"
 import * as Fault from "@effect-deepset/emulator/Fault"
@@ -74,7 +74,14 @@ describe("deepset-upload: a run killed at any point is finished by running it ag
 
                 assert.include([0, 1], second.exitCode, `first run: ${killed}\n${second.stdout}\n${second.stderr}`)
                 const sessions = yield* emulator.sessions
-                assert.deepStrictEqual(sessions.filter((s) => s.status === "OPEN"), [], "no session is left open")
+                // A session is journaled once create answers: killed in between, the service holds a session no
+                // run heard of. It is empty, and its expiry ingests nothing; every session holding files is closed.
+                assert.deepStrictEqual(
+                  sessions.filter((s) => s.status === "OPEN" && s.uploads > 0),
+                  [],
+                  "no session holding files is left open"
+                )
+                assert.isAtMost(sessions.filter((s) => s.status === "OPEN").length, 1)
                 const stored = (yield* emulator.workspaceIndex("default")).map((file) => file.name).sort()
                 assert.deepStrictEqual(stored, Array.from({ length: files }, (_, i) => `doc-${i}.txt`).sort())
                 // Every input once: sent now, or skipped as uploaded before.
