@@ -11,6 +11,10 @@
  * base URL, no trace headers; the API key never reaches S3. Bodies are built afresh for every attempt,
  * files stream from disk with an exact `Content-Length`, and memory stays flat whatever the sizes.
  *
+ * Only a source that may hold a path requires a `FileSystem` (`UploadSource.Requirements`, in the types
+ * and at run time): bytes, text and streams upload with an `HttpClient` (`FetchHttpClient.layer` on any
+ * platform) and the `DeepsetClient` alone.
+ *
  * @example
  * ```ts
  * import { DeepsetClient, Upload } from "@effect-deepset/sdk"
@@ -35,6 +39,7 @@
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
+import * as Context from "effect/Context"
 import type * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -265,6 +270,17 @@ const settle = (operation: string, options: Options): Effect.Effect<UploadRun.Op
 }
 
 /**
+ * The internals are typed for the worst case, any source, so they require `FileSystem`. At run time they ask
+ * for it only to read a path body (`internal/source.ts`, and `internal/journaling.ts` for a file's identity),
+ * so a run whose sources hold no path never touches it: the run requires what its sources do (see
+ * `UploadSource.Requirements`), besides the caller's `R` and the `DeepsetClient`.
+ */
+const onlyForPaths = <S extends UploadSource.UploadSource, A, E, R>(
+  self: Stream.Stream<A, E, R | DeepsetClient | FileSystem.FileSystem>
+): Stream.Stream<A, E, R | DeepsetClient | UploadSource.Requirements<S>> =>
+  self as Stream.Stream<A, E, R | DeepsetClient | UploadSource.Requirements<S>>
+
+/**
  * The upload as a stream of {@link UploadEvent}s, ending with `Done` and the report. Sources given as
  * an iterable are all checked before anything is sent (a bad name or two sources stored under one name
  * fail the stream with `InvalidSourcesError`); sources given as a `Stream` are checked one by one, and a
@@ -292,40 +308,54 @@ const settle = (operation: string, options: Options): Effect.Effect<UploadRun.Op
  * @since 0.1.0
  * @category uploading
  */
-export const events = <E = never, R = never>(
-  sources: Iterable<UploadSource.UploadSource> | Stream.Stream<UploadSource.UploadSource, E, R>,
+export const events = <S extends UploadSource.UploadSource, E = never, R = never>(
+  sources: Iterable<S> | Stream.Stream<S, E, R>,
   options: Options = {}
 ): Stream.Stream<
   UploadEvent,
   E | UploadErrors.InvalidSourcesError | Errors.InvalidInputError | RunError,
-  R | DeepsetClient | FileSystem.FileSystem
-> => Stream.unwrap(Effect.map(settle("Upload.events", options), (settled) => UploadRun.events(sources, settled)))
+  R | DeepsetClient | UploadSource.Requirements<S>
+> =>
+  onlyForPaths<S, UploadEvent, E | UploadErrors.InvalidSourcesError | Errors.InvalidInputError | RunError, R>(
+    Stream.unwrap(Effect.map(settle("Upload.events", options), (settled) => UploadRun.events(sources, settled)))
+  )
 
 /**
  * Uploads sources and returns the report: every session (closed or not) and every file (uploaded, or
  * failed with the reason; with `wait`, its ingestion state). Failures of single files are in the
  * report, not in the error channel, so the counts always add up to the input.
  *
+ * The sources' type says what the run requires besides the `DeepsetClient` (see
+ * `UploadSource.Requirements`): a `FileSystem` if they may hold a path, nothing if they hold bytes,
+ * text or streams.
+ *
  * @example
  * ```ts
  * import { Upload, UploadSource } from "@effect-deepset/sdk"
  *
+ * // requires the DeepsetClient and a FileSystem: one source is a path
  * const report = Upload.files([
  *   { name: "notes.txt", body: "hello", meta: { team: "support" } },
  *   UploadSource.fromPath("./report.pdf")
  * ], { writeMode: "OVERWRITE", wait: { timeout: "10 minutes" } })
+ *
+ * // requires the DeepsetClient only: text and bytes, for FetchHttpClient on any platform
+ * const inMemory = Upload.files([
+ *   { name: "a.txt", body: "hello" },
+ *   { name: "b.md", body: new TextEncoder().encode("# b"), meta: UploadSource.rawMeta("{\"lang\":\"en\"}") }
+ * ])
  * ```
  *
  * @since 0.1.0
  * @category uploading
  */
-export const files = <E = never, R = never>(
-  sources: Iterable<UploadSource.UploadSource> | Stream.Stream<UploadSource.UploadSource, E, R>,
+export const files = <S extends UploadSource.UploadSource, E = never, R = never>(
+  sources: Iterable<S> | Stream.Stream<S, E, R>,
   options: Options = {}
 ): Effect.Effect<
   UploadReport,
   E | UploadErrors.InvalidSourcesError | Errors.InvalidInputError | RunError,
-  R | DeepsetClient | FileSystem.FileSystem
+  R | DeepsetClient | UploadSource.Requirements<S>
 > =>
   events(sources, options).pipe(
     Stream.runLast,
@@ -402,8 +432,14 @@ export interface OpenSession {
   readonly expiresAt: DateTime.Utc
   /** The session as the API created it. */
   readonly session: Models.UploadSession
-  /** Uploads one source: its metadata companion first, then the document. */
-  readonly send: (source: UploadSource.UploadSource) => Effect.Effect<Sent, SendError>
+  /**
+   * Uploads one source: its metadata companion first, then the document. A source that may hold a path
+   * requires a `FileSystem` (see `UploadSource.Requirements`): the session's, when it was opened with one
+   * in context, else the caller's. Bytes, text and streams require nothing.
+   */
+  readonly send: <S extends UploadSource.UploadSource>(
+    source: S
+  ) => Effect.Effect<Sent, SendError, UploadSource.Requirements<S>>
   /** How many documents reached S3 so far. */
   readonly uploaded: Effect.Effect<number>
   /**
@@ -447,14 +483,26 @@ export interface OpenOptions extends SessionSettings {
  */
 export const session = (
   options: OpenOptions = {}
-): Effect.Effect<OpenSession, Errors.CreateError, DeepsetClient | FileSystem.FileSystem | Scope.Scope> =>
+): Effect.Effect<OpenSession, Errors.CreateError, DeepsetClient | Scope.Scope> =>
   Effect.gen(function*() {
-    const context = yield* Effect.context<DeepsetClient | FileSystem.FileSystem>()
+    const context = yield* Effect.context<DeepsetClient>()
     const opened = yield* S3Session.open(options)
     const registry = new Source.NameRegistry()
     let index = 0
-    const send = (source: UploadSource.UploadSource): Effect.Effect<Sent, SendError> =>
-      Effect.suspend((): Effect.Effect<Sent, SendError> => {
+    // A send runs in the session's context (its span, its client). The FileSystem it reads a path with is
+    // the session's if it was opened with one, else the caller's: only a path source asks for it, and then
+    // its type requires it of the caller (`UploadSource.Requirements`).
+    const inSession = <A, E>(
+      effect: Effect.Effect<A, E, FileSystem.FileSystem>
+    ): Effect.Effect<A, E, FileSystem.FileSystem> =>
+      Effect.contextWithEffect((caller: Context.Context<FileSystem.FileSystem>) =>
+        Effect.provide(effect, Context.merge(caller, context))
+      )
+    // Typed for any source, it asks for the FileSystem only for a path (see `onlyForPaths`).
+    const send = <S extends UploadSource.UploadSource>(
+      source: S
+    ): Effect.Effect<Sent, SendError, UploadSource.Requirements<S>> =>
+      Effect.suspend((): Effect.Effect<Sent, SendError, FileSystem.FileSystem> => {
         const prepared = Source.prepare(source, index++)
         if (Either.isLeft(prepared)) return Effect.fail(prepared.left)
         const conflict = registry.claim(prepared.right)
@@ -464,9 +512,9 @@ export const session = (
             onFailure: ({ error }) => error,
             onSuccess: ({ bytes, meta }): Sent => ({ name: prepared.right.name, bytes, meta })
           }),
-          Effect.provide(context)
+          inSession
         )
-      })
+      }) as Effect.Effect<Sent, SendError, UploadSource.Requirements<S>>
     return {
       sessionId: opened.sessionId,
       expiresAt: opened.session.expiresAt,

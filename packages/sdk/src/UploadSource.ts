@@ -14,22 +14,52 @@ import * as SourcePaths from "./internal/sourcePaths.js"
 import type { InvalidSourcesError } from "./UploadErrors.js"
 
 /**
- * The bytes of a source.
- *
- * - `Uint8Array`: the bytes themselves;
- * - `string`: text, sent as UTF-8;
- * - `{ path }`: a file on disk, opened afresh and streamed on every attempt, never held in memory whole;
- * - `{ stream, size }`: a stream of exactly `size` bytes. It is run once per attempt, so it must be
- *   re-runnable (a `Stream` built from a one-shot `ReadableStream` is not: give such sources no S3 retry).
+ * A file on disk, opened afresh and streamed on every attempt, never held in memory whole. The only body
+ * that needs the platform's `FileSystem` (see {@link Requirements}).
  *
  * @since 0.1.0
  * @category models
  */
-export type Body =
-  | Uint8Array
-  | string
-  | { readonly path: string }
-  | { readonly stream: Stream.Stream<Uint8Array, unknown>; readonly size: number }
+export interface PathBody {
+  readonly path: string
+}
+
+/**
+ * A stream of exactly `size` bytes. It is run once per attempt, so it must be re-runnable (a `Stream`
+ * built from a one-shot `ReadableStream` is not: give such sources no S3 retry).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StreamBody {
+  readonly stream: Stream.Stream<Uint8Array, unknown>
+  readonly size: number
+}
+
+/**
+ * Every body but a path: bytes, text or a stream. Sending it needs no `FileSystem`, so sources typed
+ * `UploadSource<PortableBody>` upload on any platform with `FetchHttpClient` alone (browser, worker, Deno, Bun).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type PortableBody = Uint8Array | string | StreamBody
+
+/**
+ * The bytes of a source.
+ *
+ * - `Uint8Array`: the bytes themselves;
+ * - `string`: text, sent as UTF-8;
+ * - `{ path }` ({@link PathBody}): a file on disk, opened afresh and streamed on every attempt, never held
+ *   in memory whole; the only body that needs a `FileSystem`;
+ * - `{ stream, size }` ({@link StreamBody}): a stream of exactly `size` bytes. It is run once per attempt,
+ *   so it must be re-runnable (a `Stream` built from a one-shot `ReadableStream` is not: give such sources
+ *   no S3 retry).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Body = PortableBody | PathBody
 
 /**
  * @since 0.1.0
@@ -45,26 +75,32 @@ export type RawMetaTypeId = typeof RawMetaTypeId
 
 /**
  * Metadata sent verbatim, for companions that already exist as JSON text or files (see `rawMeta`).
+ * `B` is the kind of its body (default: any).
  *
  * @since 0.1.0
  * @category models
  */
-export interface RawMeta {
+export interface RawMeta<B extends Body = Body> {
   readonly [RawMetaTypeId]: RawMetaTypeId
-  readonly body: Body
+  readonly body: B
 }
 
 /**
- * Metadata of a document: a JSON object (encoded with `JSON.stringify`), or a `RawMeta` sent as it is.
+ * Metadata of a document: a JSON object (encoded with `JSON.stringify`), or a `RawMeta` sent as it is,
+ * whose body is of kind `B` (default: any).
  *
  * @since 0.1.0
  * @category models
  */
-export type Meta = { readonly [key: string]: unknown } | RawMeta
+export type Meta<B extends Body = Body> = { readonly [key: string]: unknown } | RawMeta<B>
 
 /**
  * One document to upload. `name` becomes the stored file name once made safe: only its base name is
  * used, and the characters S3 keys or URLs mangle become `_`.
+ *
+ * `B` is the kind of body it may hold, its document's and its raw metadata's (default: any `Body`).
+ * `UploadSource<PortableBody>` holds no path, so uploading it needs no `FileSystem` (see
+ * {@link Requirements}); sources written inline are typed by what they hold without saying so.
  *
  * @example
  * ```ts
@@ -79,10 +115,10 @@ export type Meta = { readonly [key: string]: unknown } | RawMeta
  * @since 0.1.0
  * @category models
  */
-export interface UploadSource {
+export interface UploadSource<B extends Body = Body> {
   readonly name: string
-  readonly body: Body
-  readonly meta?: Meta | undefined
+  readonly body: B
+  readonly meta?: Meta<B> | undefined
   /**
    * When set, the source is not sent: the run reports it as skipped, with this reason, where it stands
    * in the input (an `UploadEvent.FileSkipped`, a `"skipped"` entry in the report). {@link fromPaths}
@@ -90,6 +126,37 @@ export interface UploadSource {
    */
   readonly skip?: string | undefined
 }
+
+/**
+ * The bodies a source of type `S` may hold: its document's, and its raw metadata's.
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type Bodies<S extends UploadSource> = S extends UploadSource ? S["body"] | Extract<S["meta"], RawMeta>["body"]
+  : never
+
+/**
+ * What uploading sources of type `S` requires from the context: `FileSystem.FileSystem` when `S` may hold a
+ * path ({@link PathBody}, as its document or its raw metadata), nothing otherwise. Bytes, text and streams
+ * need no file system, so `Upload.files`, `Upload.events` and `OpenSession.send` run with an `HttpClient`
+ * (`FetchHttpClient.layer`) and the `DeepsetClient` alone. A source typed as the broad `UploadSource` may
+ * hold a path, so it requires one.
+ *
+ * @example
+ * ```ts
+ * import type { UploadSource } from "@effect-deepset/sdk"
+ *
+ * type InMemory = UploadSource.Requirements<{ name: string; body: Uint8Array }> // never
+ * type Portable = UploadSource.Requirements<UploadSource.UploadSource<UploadSource.PortableBody>> // never
+ * type Any = UploadSource.Requirements<UploadSource.UploadSource> // FileSystem.FileSystem
+ * ```
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type Requirements<S extends UploadSource> = [Extract<Bodies<S>, PathBody>] extends [never] ? never
+  : FileSystem.FileSystem
 
 /**
  * A source that is reported as skipped, with its reason, and never sent: what {@link fromPaths} gives
@@ -115,7 +182,7 @@ export const skipped = (path: string, reason: string): UploadSource => ({ name: 
  * @since 0.1.0
  * @category guards
  */
-export const isSkipped = (source: UploadSource): source is UploadSource & { readonly skip: string } =>
+export const isSkipped = <S extends UploadSource>(source: S): source is S & { readonly skip: string } =>
   source.skip !== undefined
 
 /**
@@ -124,7 +191,7 @@ export const isSkipped = (source: UploadSource): source is UploadSource & { read
  * @since 0.1.0
  * @category constructors
  */
-export const rawMeta: (body: Body) => RawMeta = internal.rawMeta
+export const rawMeta = <B extends Body>(body: B): RawMeta<B> => internal.rawMeta(body) as RawMeta<B>
 
 /**
  * Whether metadata is sent verbatim rather than encoded from an object.
@@ -132,7 +199,7 @@ export const rawMeta: (body: Body) => RawMeta = internal.rawMeta
  * @since 0.1.0
  * @category guards
  */
-export const isRawMeta: (meta: Meta) => meta is RawMeta = internal.isRawMeta
+export const isRawMeta = <B extends Body>(meta: Meta<B>): meta is RawMeta<B> => internal.isRawMeta(meta)
 
 /**
  * A source for a file on disk, named after its base name unless a name is given.
