@@ -18,6 +18,7 @@
 import { Emulator } from "@effect-deepset/emulator"
 import { DeepsetClient } from "@effect-deepset/sdk"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Config from "effect/Config"
 import * as Console from "effect/Console"
 import * as Context from "effect/Context"
@@ -40,6 +41,8 @@ export interface Options {
   readonly client?: Omit<DeepsetClient.Options, "apiKey" | "baseUrl" | "workspace">
   /** How to run the emulator when there is no key (e.g. a short `sessionTtl`). */
   readonly emulator?: Emulator.Options
+  /** The HTTP client of the `DeepsetClient`; default undici (`NodeHttpClient.layerUndici`). */
+  readonly httpClient?: Layer.Layer<HttpClient.HttpClient>
 }
 
 const nonEmpty = (name: string) =>
@@ -81,9 +84,9 @@ const emulator = (options: Options) =>
 
 /**
  * The `DeepsetClient` and the `Target`: deepset Cloud when `DEEPSET_API_KEY` is set, an in-process
- * emulator otherwise. HTTP goes through undici.
+ * emulator otherwise. HTTP goes through undici, or the `httpClient` given.
  */
 export const layer = (options: Options = {}) =>
   Layer.unwrapEffect(
     Effect.map(nonEmpty("DEEPSET_API_KEY"), (key) => Option.isSome(key) ? cloud(options) : emulator(options))
-  ).pipe(Layer.provide(NodeHttpClient.layerUndici))
+  ).pipe(Layer.provide(options.httpClient ?? NodeHttpClient.layerUndici))

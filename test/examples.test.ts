@@ -179,6 +179,20 @@ describe.concurrent("examples", () => {
       find(result, /Pipeline finished: 12 tickets uploaded, 12 ingested/)
     }), TIMEOUT)
 
+  it.live(
+    "in-memory-fetch: text, bytes and a stream uploaded with FetchHttpClient only, no FileSystem",
+    () =>
+      Effect.gen(function*() {
+        const result = yield* example("in-memory-fetch.ts")
+        find(result, /Uploading 3 documents from memory with FetchHttpClient \(no FileSystem\)/)
+        find(result, /uploaded welcome\.md \(45 bytes, with metadata\): FINISHED/)
+        find(result, /uploaded release-notes\.txt \(37 bytes, with metadata\): FINISHED/)
+        find(result, /uploaded payments\.csv \(904 bytes, with metadata\): FINISHED/)
+        find(result, /Report: 3 uploaded, 0 not uploaded, 3 ingested/)
+      }),
+    TIMEOUT
+  )
+
   it.live("emulator-in-tests: the example test suite passes under its own vitest config", () =>
     Effect.gen(function*() {
       const result = yield* run(bin("vitest"), ["run", "--config", "examples/vitest.config.ts"])
