@@ -37,7 +37,14 @@ describe("counting bytes as they go out", () => {
       yield* fs.writeFile(path, new Uint8Array(size))
       const meter = Meter.make()
 
-      const seen = yield* Source.withBody(envelope, "f.bin", { _tag: "File", path }, (body) => drain(body, meter), false, meter)
+      const seen = yield* Source.withBody(
+        envelope,
+        "f.bin",
+        { _tag: "File", path },
+        (body) => drain(body, meter),
+        false,
+        meter
+      )
       // The envelope's head and tail pass through too; the content's three chunks are what counts.
       assert.isTrue(seen.some((sent) => sent > 0 && sent < size), `counted before the end: ${seen}`)
       assert.strictEqual(Math.max(...seen), size)
@@ -61,8 +68,14 @@ describe("counting bytes as they go out", () => {
     Effect.gen(function*() {
       const meter = Meter.make()
       const bytes = new Uint8Array(1000)
-      const during = yield* Source.withBody(envelope, "f.bin", { _tag: "Bytes", bytes }, () =>
-        Effect.sync(() => meter.sent), false, meter)
+      const during = yield* Source.withBody(
+        envelope,
+        "f.bin",
+        { _tag: "Bytes", bytes },
+        () => Effect.sync(() => meter.sent),
+        false,
+        meter
+      )
       assert.strictEqual(during, 0)
       assert.strictEqual(meter.sent, 1000)
       yield* Effect.exit(

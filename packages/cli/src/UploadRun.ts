@@ -77,6 +77,21 @@ export const defaultTimeout = "10 minutes"
  */
 export const cleanupBound = "10 seconds"
 
+/**
+ * How often the bar is redrawn on a terminal: at least 4 times a second. A frame is written only once the
+ * one before it was taken (the pause starts when the write completes), so a slow terminal gets fewer.
+ *
+ * @since 0.1.0
+ */
+export const redrawEvery = "200 millis"
+
+/**
+ * How often a progress line is printed when the output is not a terminal (a pipe, a log, `NO_COLOR`).
+ *
+ * @since 0.1.0
+ */
+export const plainLineEvery = "5 seconds"
+
 const CLEAR_LINE = "\r\u001b[2K"
 const HIDE_CURSOR = "\u001b[?25l"
 const SHOW_CURSOR = "\u001b[?25h"
@@ -157,18 +172,40 @@ const upload = (
       )
     }
 
+    // Notes where the upload stands, for the rate and the ETA over their window.
+    const sample = Effect.flatMap(
+      Clock.currentTimeMillis,
+      (now) =>
+        Effect.map(Ref.updateAndGet(state, (current) => Progress.sample(current, now)), (current) =>
+          [now, current] as const)
+    )
+    let lastFrame = ""
     const draw = Effect.gen(function*() {
-      const now = yield* Clock.currentTimeMillis
-      const current = yield* Ref.get(state)
-      yield* terminal.display(CLEAR_LINE + Progress.render(current, { now, columns: output.columns, style }))
+      const [now, current] = yield* sample
+      const frame = Progress.render(current, { now, columns: output.columns, style })
+      // An unchanged frame is not written again.
+      if (frame === lastFrame) {
+        return
+      }
+      lastFrame = frame
+      yield* terminal.display(CLEAR_LINE + frame)
     }).pipe(Effect.ignore)
+    // Off a terminal: the same line without bar or escapes, every few seconds, while the files go.
+    const plainLine = Effect.gen(function*() {
+      const [now, current] = yield* sample
+      if (current.phase !== "uploading") {
+        return
+      }
+      yield* Console.log(Progress.render(current, { now, columns: output.columns, style, bar: false }))
+    })
 
     // Print a line for an event; on a terminal the bar is erased first and redrawn by the next tick.
     const log = (event: UploadEvent) =>
       Option.match(
         EventLog.line(event, { detail: output.mode === "tty" ? "notable" : "all", style }),
         {
-          onNone: () => Effect.void,
+          onNone: () =>
+            Effect.void,
           onSome: (text) =>
             output.mode === "tty" ? terminal.display(`${CLEAR_LINE}${text}\n`).pipe(Effect.ignore) : Console.log(text)
         }
@@ -217,6 +254,8 @@ const upload = (
       maxFilesPerSession: Option.getOrUndefined(options.maxFilesPerSession),
       wait: options.wait ? { timeout: Option.getOrElse(options.timeout, () => defaultTimeout) } : false,
       stop: signals.stop,
+      // Bytes as they go out, for the bar; `--json` draws none.
+      progress: output.mode !== "json",
       // A wrong key, an unknown workspace or an API out of reach is said once, not once per file.
       failFast: true
     })
@@ -234,7 +273,10 @@ const upload = (
           planned: sources.length,
           elapsedMillis: now - startedAt
         }
-        if (output.mode === "tty") yield* draw.pipe(Effect.zipRight(terminal.display("\n")), Effect.ignore)
+        if (output.mode === "tty") {
+          lastFrame = ""
+          yield* draw.pipe(Effect.zipRight(terminal.display("\n")), Effect.ignore)
+        }
         if (output.mode === "json") {
           // Every outcome is one JSON document on stdout, a fatal one too (its line also goes to stderr).
           const document = ReportView.json(report, context)
@@ -253,7 +295,11 @@ const upload = (
       if (output.mode === "tty") {
         yield* terminal.display(HIDE_CURSOR).pipe(Effect.ignore)
         yield* Effect.addFinalizer(() => terminal.display(SHOW_CURSOR).pipe(Effect.ignore))
-        yield* Effect.forkScoped(Effect.repeat(draw, Schedule.spaced("100 millis")))
+        yield* Effect.forkScoped(Effect.repeat(draw, Schedule.spaced(redrawEvery)))
+      }
+      if (output.mode === "plain") {
+        yield* Effect.forkScoped(Effect.repeat(Effect.asVoid(sample), Schedule.spaced("1 second")))
+        yield* Effect.forkScoped(Effect.schedule(plainLine, Schedule.spaced(plainLineEvery)))
       }
       yield* Effect.forkScoped(Effect.zipRight(signals.stop, stopping))
       yield* Stream.runForEach(events, onEvent)
