@@ -143,11 +143,11 @@ describe("packaging", { timeout: 300_000 }, () => {
 
   it("a consumer type-checks under module NodeNext and under moduleResolution bundler (strict)", async () => {
     const consumer = `
-import { DeepsetClient, Upload, UploadSessions } from "@effect-deepset/sdk"
+import { DeepsetClient, Upload, UploadSessions, UploadSource } from "@effect-deepset/sdk"
 import { Emulator } from "@effect-deepset/emulator"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
-import { Effect, Layer, Redacted } from "effect"
+import { Effect, Layer, Redacted, Stream } from "effect"
 // @ts-expect-error internals are not exported
 import * as Internal from "@effect-deepset/sdk/internal/operations"
 
@@ -165,6 +165,18 @@ export const upload = (baseUrl: string) =>
 
 export const sessions = (baseUrl: string) =>
   UploadSessions.create({ writeMode: "KEEP" }).pipe(Effect.provide(client(baseUrl).pipe(Layer.provide(FetchHttpClient.layer))))
+
+// In-memory sources need the client over fetch and nothing else; a path source needs a FileSystem too.
+export const inMemory = (baseUrl: string): Effect.Effect<number, unknown, never> =>
+  Upload.files([
+    { name: "a.txt", body: "hello", meta: UploadSource.rawMeta("{}") },
+    { name: "b.bin", body: { stream: Stream.make(new Uint8Array([1])), size: 1 } }
+  ]).pipe(Effect.map((report) => report.uploaded), Effect.provide(client(baseUrl).pipe(Layer.provide(FetchHttpClient.layer))))
+
+const withPath = Upload.files([UploadSource.fromPath("./a.pdf")])
+  .pipe(Effect.provide(client("http://127.0.0.1:8787").pipe(Layer.provide(FetchHttpClient.layer))))
+// @ts-expect-error a path source requires a FileSystem
+export const fromPath: Effect.Effect<unknown, unknown, never> = withPath
 
 export const emulator = Effect.scoped(Effect.map(Emulator.start(), (handle) => handle.apiUrl))
 `
@@ -249,22 +261,33 @@ console.log(JSON.stringify({ create: typeof sdk.UploadSessions.create, files: ty
     })
   })
 
-  // Upload.* still requires FileSystem even for in-memory sources, so the platform-neutral consumer uses
-  // UploadSessions (the operations) with FetchHttpClient only.
-  it("a consumer of UploadSessions with FetchHttpClient bundles for a neutral platform and runs", async () => {
+  // Upload requires a FileSystem only for path sources: with in-memory and stream sources, the consumer
+  // bundled for a neutral platform (no node: import) needs FetchHttpClient and nothing else.
+  it("a consumer of Upload.files with in-memory sources and FetchHttpClient bundles for a neutral platform and runs", async () => {
     writeFileSync(
       join(project, "neutral.ts"),
       `
-import { DeepsetClient, UploadSessions } from "@effect-deepset/sdk"
+import { DeepsetClient, Upload, UploadSessions, UploadSource } from "@effect-deepset/sdk"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import { Effect, Layer, Redacted } from "effect"
+import { Effect, Layer, Redacted, Stream } from "effect"
+
+const encoder = new TextEncoder()
 
 export const run = (baseUrl: string) =>
   Effect.gen(function*() {
-    const session = yield* UploadSessions.create({ writeMode: "KEEP" })
-    yield* UploadSessions.close({ sessionId: session.sessionId })
-    const status = yield* UploadSessions.getStatus({ sessionId: session.sessionId })
-    return { same: status.sessionId === session.sessionId, finished: status.ingestionStatus.finishedFiles }
+    const report = yield* Upload.files([
+      { name: "a.txt", body: "hello", meta: { lang: "en" } },
+      { name: "b.md", body: encoder.encode("# b"), meta: UploadSource.rawMeta("{}") },
+      { name: "c.bin", body: { stream: Stream.make(new Uint8Array([1, 2]), new Uint8Array([3])), size: 3 } }
+    ], { writeMode: "KEEP", wait: true })
+    const sessionId = report.sessions[0]!.sessionId
+    const status = yield* UploadSessions.getStatus({ sessionId })
+    return {
+      uploaded: report.uploaded,
+      failed: report.failed,
+      same: status.sessionId === sessionId,
+      finished: status.ingestionStatus.finishedFiles
+    }
   }).pipe(
     Effect.provide(
       DeepsetClient.layer({ apiKey: Redacted.make("emulator-key"), baseUrl, workspace: "default" })
@@ -291,7 +314,7 @@ export const run = (baseUrl: string) =>
       `import { run } from "./neutral.bundle.mjs"\nconsole.log(JSON.stringify(await run(process.argv[2])))\n`
     )
     const result = await ok(process.execPath, ["neutral-run.mjs", apiUrl], { cwd: project })
-    expect(JSON.parse(result.stdout)).toEqual({ same: true, finished: 0 })
+    expect(JSON.parse(result.stdout)).toEqual({ uploaded: 3, failed: 0, same: true, finished: 3 })
   })
 
   it("the CLI tarball alone installs globally, takes a few MB and uploads a folder to its embedded emulator", async () => {
