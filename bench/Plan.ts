@@ -39,6 +39,8 @@ export interface Plan {
     readonly runs: number
   }
   readonly coldStart: { readonly runs: number }
+  /** Scenario 8: rounds of `node -e 0`, `--version`, `--help` and a one-file upload by the bundled CLI. */
+  readonly cliStart: { readonly runs: number }
 }
 
 const KiB = 1024
@@ -60,7 +62,8 @@ export const full: Plan = {
   upload: { files: 2_000, fileBytes: 4 * KiB, concurrency: 16, warmupFiles: 1_000, warmupPairs: 0 },
   largeUpload: { bytes: 1024 * MiB, runs: 5, warmupPairs: 0 },
   sweep: { concurrencies: [1, 4, 8, 16, 32, 64], files: 2_000, runs: 3 },
-  coldStart: { runs: 7 }
+  coldStart: { runs: 7 },
+  cliStart: { runs: 10 }
 }
 
 /**
@@ -77,7 +80,8 @@ export const smoke: Plan = {
   upload: { files: 20, fileBytes: 4 * KiB, concurrency: 4, warmupFiles: 2, warmupPairs: 0 },
   largeUpload: { bytes: 2 * MiB, runs: 1, warmupPairs: 0 },
   sweep: { concurrencies: [1, 4], files: 10, runs: 1 },
-  coldStart: { runs: 1 }
+  coldStart: { runs: 1 },
+  cliStart: { runs: 1 }
 }
 
 /**
@@ -92,5 +96,6 @@ export const withRuns = (plan: Plan, runs: number): Plan => ({
   upload: { ...plan.upload, warmupPairs: 0 },
   largeUpload: { ...plan.largeUpload, runs, warmupPairs: 0 },
   sweep: { ...plan.sweep, runs },
-  coldStart: { runs }
+  coldStart: { runs },
+  cliStart: { runs }
 })

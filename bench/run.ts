@@ -21,6 +21,7 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
+import * as CliStart from "./CliStart.js"
 import * as Compile from "./Compile.js"
 import * as Data from "./Data.js"
 import * as Emulator from "./Emulator.js"
@@ -141,6 +142,7 @@ const program = Effect.gen(function*() {
     if (wanted(6)) yield* Effect.flatMap(UploadScenarios.sweep(context, data, sdkDefaults.uploadConcurrency), done)
   }
   if (wanted(7)) yield* Effect.flatMap(Scenarios.coldStart(context), done)
+  if (wanted(8)) yield* Effect.flatMap(CliStart.cliStart(context, root, scratch), done)
 
   const findingsPath = path.join(root, "bench", "FINDINGS.md")
   const findings = plan.mode === "full" && (yield* fs.exists(findingsPath))

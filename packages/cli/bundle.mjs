@@ -3,8 +3,10 @@
 // installed package needs nothing from the registry and starts without parsing the emulator.
 import * as esbuild from "esbuild"
 import { rmSync } from "node:fs"
+import { resolve } from "node:path"
 
-const outdir = new URL("bundle/", import.meta.url).pathname
+// `node bundle.mjs DIR` bundles into DIR instead (the bench builds its own copy there).
+const outdir = process.argv[2] === undefined ? new URL("bundle/", import.meta.url).pathname : resolve(process.argv[2])
 rmSync(outdir, { recursive: true, force: true })
 
 await esbuild.build({
