@@ -15,7 +15,7 @@ import * as Option from "effect/Option"
 import { UsageError } from "./CliError.js"
 import * as Flags from "./Flags.js"
 import * as Format from "./Format.js"
-import * as UploadRun from "./UploadRun.js"
+import type * as UploadRun from "./UploadRun.js"
 
 const invalid = (text: string) => ValidationError.invalidValue(HelpDoc.p(text))
 
@@ -180,7 +180,8 @@ export const command = Command.make(
     }
     // UploadRun passes `maxFilesPerSession` on to `Upload.events`; `allowInsecureHttp` reaches
     // `Connection.target` with the rest of the options.
-    return UploadRun.run(options)
+    // Loaded only when an upload runs: `--help` and the sessions commands start without it.
+    return Effect.flatMap(Effect.promise(() => import("./UploadRun.js")), (run: typeof UploadRun) => run.run(options))
   }
 ).pipe(
   Command.withDescription(
