@@ -28,11 +28,17 @@ export interface Options {
   readonly workspace: string
 }
 
-/** A source as the journal knows it: its key (the name as given), size and, for a file, mtime. */
+/**
+ * A source as the journal knows it: its key (the name as given), size and, for a file, mtime. `later`: a file
+ * the journal knows nothing about is not stat'ed when it is checked (sources are checked one at a time, in
+ * order, and a stat there holds up every source behind it) but when it is journaled as `sending`, by the
+ * fiber that sends it; until then `size` is 0.
+ */
 export interface Identity {
   readonly key: string
   readonly size: number
   readonly mtimeMs?: number | undefined
+  readonly later?: { readonly path: string } | undefined
 }
 
 /** The journal of one run. */
@@ -72,7 +78,22 @@ const hashOf = (content: Source.Content | undefined) =>
     }
   })
 
-const identify = (source: Source.Prepared): Effect.Effect<Identity, never, FileSystem.FileSystem> => {
+const statOf = (key: string, path: string): Effect.Effect<Identity, never, FileSystem.FileSystem> =>
+  // A file that cannot be stat'ed fails when it is sent; here it is only a source of unknown identity.
+  Effect.flatMap(FileSystem.FileSystem, (fs) =>
+    fs.stat(path).pipe(
+      Effect.map((info): Identity => ({
+        key,
+        size: Number(info.size),
+        mtimeMs: Option.getOrUndefined(Option.map(info.mtime, (date) => date.getTime()))
+      })),
+      Effect.orElseSucceed((): Identity => ({ key, size: -1 }))
+    ))
+
+const identify = (
+  source: Source.Prepared,
+  known: boolean
+): Effect.Effect<Identity, never, FileSystem.FileSystem> => {
   const path = fileOf(source.content)
   if (path === undefined) {
     const size = source.content._tag === "Bytes" ? source.content.bytes.length : source.content._tag === "Stream"
@@ -80,16 +101,7 @@ const identify = (source: Source.Prepared): Effect.Effect<Identity, never, FileS
       : 0
     return Effect.succeed({ key: source.input, size })
   }
-  // A file that cannot be stat'ed fails when it is sent; here it is only a source of unknown identity.
-  return Effect.flatMap(FileSystem.FileSystem, (fs) =>
-    fs.stat(path).pipe(
-      Effect.map((info): Identity => ({
-        key: source.input,
-        size: Number(info.size),
-        mtimeMs: Option.getOrUndefined(Option.map(info.mtime, (date) => date.getTime()))
-      })),
-      Effect.orElseSucceed((): Identity => ({ key: source.input, size: -1 }))
-    ))
+  return known ? statOf(source.input, path) : Effect.succeed({ key: source.input, size: 0, later: { path } })
 }
 
 /**
@@ -202,7 +214,8 @@ export const make = (
 
     const check: Journaling["check"] = (source) =>
       Effect.gen(function*() {
-        const identity = yield* identify(source)
+        const known = landed.has(source.input) || unknown.has(source.input)
+        const identity = yield* identify(source, known)
         const earlier = landed.get(identity.key)
         if (earlier !== undefined) {
           const same = yield* unchanged(source, identity, earlier)
@@ -226,15 +239,22 @@ export const make = (
 
     return {
       check,
-      sending: (identity, name, sessionId) =>
-        append(
-          UploadJournal.Sending.make({
-            key: identity.key,
-            name,
-            sessionId,
-            size: identity.size,
-            mtimeMs: identity.mtimeMs
-          })
+      sending: (given, name, sessionId) =>
+        Effect.flatMap(
+          given.later === undefined
+            ? Effect.succeed(given)
+            : Effect.provide(statOf(given.key, given.later.path), context),
+          (identity) =>
+            // A file that cannot be stat'ed cannot be sent either (it fails as unreadable): nothing to journal.
+            identity.size < 0 ? Effect.void : append(
+              UploadJournal.Sending.make({
+                key: identity.key,
+                name,
+                sessionId,
+                size: identity.size,
+                mtimeMs: identity.mtimeMs
+              })
+            )
         ),
       sent: (identity, name, sessionId, sent) =>
         append(UploadJournal.Sent.make({
