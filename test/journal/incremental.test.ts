@@ -24,7 +24,8 @@ const countingReads = (reads: Map<string, number>): Layer.Layer<FileSystem.FileS
         ...fs,
         readFile: (path) => Effect.zipRight(count(path), fs.readFile(path)),
         open: (path, options) =>
-          options?.flag === undefined || options.flag === "r" ? Effect.zipRight(count(path), fs.open(path, options)) :
+          options?.flag === undefined || options.flag === "r" ?
+            Effect.zipRight(count(path), fs.open(path, options)) :
             fs.open(path, options)
       })
     })

@@ -50,63 +50,75 @@ const setup = Effect.gen(function*() {
 const later = () => new Date(Date.now() + 60_000)
 
 describe("deepset-upload: a later run over the same folder sends only what changed", () => {
-  it.live("change, add and touch between two runs: only the changed and new files are sent", () =>
-    Effect.scoped(Effect.gen(function*() {
-      const { dir, fs, mark, run, sentSince } = yield* setup
-      for (const name of ["a", "b", "c", "d"]) yield* fs.writeFileString(`${dir}/${name}.txt`, `first ${name}`)
-      yield* fs.writeFileString(`${dir}/d.txt.meta.json`, JSON.stringify({ topic: "one" }))
-      yield* run()
-      const before = yield* mark
+  it.live(
+    "change, add and touch between two runs: only the changed and new files are sent",
+    () =>
+      Effect.scoped(
+        Effect.gen(function*() {
+          const { dir, fs, mark, run, sentSince } = yield* setup
+          for (const name of ["a", "b", "c", "d"]) yield* fs.writeFileString(`${dir}/${name}.txt`, `first ${name}`)
+          yield* fs.writeFileString(`${dir}/d.txt.meta.json`, JSON.stringify({ topic: "one" }))
+          yield* run()
+          const before = yield* mark
 
-      yield* fs.writeFileString(`${dir}/b.txt`, "second b, longer than the first")
-      const touched = later()
-      yield* fs.utimes(`${dir}/c.txt`, touched, touched)
-      yield* fs.writeFileString(`${dir}/d.txt.meta.json`, JSON.stringify({ topic: "two" }))
-      yield* fs.writeFileString(`${dir}/e.txt`, "new e")
-      const second = yield* run()
+          yield* fs.writeFileString(`${dir}/b.txt`, "second b, longer than the first")
+          const touched = later()
+          yield* fs.utimes(`${dir}/c.txt`, touched, touched)
+          yield* fs.writeFileString(`${dir}/d.txt.meta.json`, JSON.stringify({ topic: "two" }))
+          yield* fs.writeFileString(`${dir}/e.txt`, "new e")
+          const second = yield* run()
 
-      const sent = yield* sentSince(before)
-      assert.deepStrictEqual(sent.perName, { "b.txt": 1, "d.txt": 1, "d.txt.meta.json": 1, "e.txt": 1 })
-      assert.strictEqual(sent.posts, 4, "one S3 post per changed or new document and companion")
-      const byName = Object.fromEntries(second.files.map((file) => [file.input.split("/").pop(), file]))
-      for (const name of ["a.txt", "c.txt"]) {
-        assert.strictEqual(byName[name]?.status, "skipped", name)
-        assert.match(byName[name]?.skipReason ?? "", /^uploaded earlier, in session /)
-      }
-      for (const name of ["b.txt", "d.txt", "e.txt"]) assert.strictEqual(byName[name]?.status, "uploaded", name)
+          const sent = yield* sentSince(before)
+          assert.deepStrictEqual(sent.perName, { "b.txt": 1, "d.txt": 1, "d.txt.meta.json": 1, "e.txt": 1 })
+          assert.strictEqual(sent.posts, 4, "one S3 post per changed or new document and companion")
+          const byName = Object.fromEntries(second.files.map((file) => [file.input.split("/").pop(), file]))
+          for (const name of ["a.txt", "c.txt"]) {
+            assert.strictEqual(byName[name]?.status, "skipped", name)
+            assert.match(byName[name]?.skipReason ?? "", /^uploaded earlier, in session /)
+          }
+          for (const name of ["b.txt", "d.txt", "e.txt"]) assert.strictEqual(byName[name]?.status, "uploaded", name)
 
-      // Nothing changed since: nothing is sent.
-      const again = yield* mark
-      const third = yield* run()
-      assert.deepStrictEqual((yield* sentSince(again)).posts, 0)
-      assert.isTrue(third.files.every((file) => file.status === "skipped"))
-    }).pipe(Effect.provide(NodeContext.layer))), 120_000)
+          // Nothing changed since: nothing is sent.
+          const again = yield* mark
+          const third = yield* run()
+          assert.deepStrictEqual((yield* sentSince(again)).posts, 0)
+          assert.isTrue(third.files.every((file) => file.status === "skipped"))
+        }).pipe(Effect.provide(NodeContext.layer))
+      ),
+    120_000
+  )
 
-  it.live("--sync: a changed file replaces its copy (one document per file, the new size); KEEP adds one", () =>
-    Effect.scoped(Effect.gen(function*() {
-      const { dir, emulator, fs, mark, run, sentSince } = yield* setup
-      for (const name of ["a", "b", "c"]) yield* fs.writeFileString(`${dir}/${name}.txt`, `first ${name}`)
-      yield* run()
-      const before = yield* mark
+  it.live(
+    "--sync: a changed file replaces its copy (one document per file, the new size); KEEP adds one",
+    () =>
+      Effect.scoped(
+        Effect.gen(function*() {
+          const { dir, emulator, fs, mark, run, sentSince } = yield* setup
+          for (const name of ["a", "b", "c"]) yield* fs.writeFileString(`${dir}/${name}.txt`, `first ${name}`)
+          yield* run()
+          const before = yield* mark
 
-      const changed = "second b, which is longer"
-      yield* fs.writeFileString(`${dir}/b.txt`, changed)
-      yield* fs.writeFileString(`${dir}/n.txt`, "new n")
-      yield* run("--sync")
-      assert.deepStrictEqual((yield* sentSince(before)).perName, { "b.txt": 1, "n.txt": 1 })
-      const index = yield* emulator.workspaceIndex("default")
-      assert.deepStrictEqual(index.map((file) => file.name).sort(), ["a.txt", "b.txt", "c.txt", "n.txt"])
-      assert.strictEqual(index.find((file) => file.name === "b.txt")?.size, Buffer.byteLength(changed))
-      const sessions = yield* emulator.sessions
-      assert.deepStrictEqual(sessions.map((session) => session.writeMode), ["KEEP", "OVERWRITE"])
+          const changed = "second b, which is longer"
+          yield* fs.writeFileString(`${dir}/b.txt`, changed)
+          yield* fs.writeFileString(`${dir}/n.txt`, "new n")
+          yield* run("--sync")
+          assert.deepStrictEqual((yield* sentSince(before)).perName, { "b.txt": 1, "n.txt": 1 })
+          const index = yield* emulator.workspaceIndex("default")
+          assert.deepStrictEqual(index.map((file) => file.name).sort(), ["a.txt", "b.txt", "c.txt", "n.txt"])
+          assert.strictEqual(index.find((file) => file.name === "b.txt")?.size, Buffer.byteLength(changed))
+          const sessions = yield* emulator.sessions
+          assert.deepStrictEqual(sessions.map((session) => session.writeMode), ["KEEP", "OVERWRITE"])
 
-      // Without --sync (KEEP), a changed file is added beside its earlier copy.
-      yield* fs.writeFileString(`${dir}/c.txt`, "second c, longer too")
-      yield* run()
-      const kept = yield* emulator.workspaceIndex("default")
-      assert.strictEqual(kept.filter((file) => file.name === "c.txt").length, 2)
-      assert.strictEqual(kept.length, 5)
-    }).pipe(Effect.provide(NodeContext.layer))), 120_000)
+          // Without --sync (KEEP), a changed file is added beside its earlier copy.
+          yield* fs.writeFileString(`${dir}/c.txt`, "second c, longer too")
+          yield* run()
+          const kept = yield* emulator.workspaceIndex("default")
+          assert.strictEqual(kept.filter((file) => file.name === "c.txt").length, 2)
+          assert.strictEqual(kept.length, 5)
+        }).pipe(Effect.provide(NodeContext.layer))
+      ),
+    120_000
+  )
 
   it.live("--sync with another --write-mode is a usage error", () =>
     Effect.gen(function*() {

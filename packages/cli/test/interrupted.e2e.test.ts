@@ -67,83 +67,101 @@ const secondRun = (emulator: Emulator.Handle, dir: string, first: string, emptyL
   })
 
 describe("deepset-upload: interrupted, then the same command again", () => {
-  it.live("Ctrl-C (SIGINT) mid-upload, then the same command: one document per file, no session open", () =>
-    Effect.scoped(Effect.gen(function*() {
-      const emulator = yield* Emulator.start({ ingestionDelay: 0, faults: slowS3 })
-      const dir = yield* folder
-      const first = yield* CliProcess.signalWhen(
-        argsOf(dir),
-        envOf(emulator),
-        () => false,
-        "SIGINT",
-        waitUntil(Effect.map(emulator.requests, (requests) => requests.length >= 20))
-      )
-      assert.strictEqual(first.exitCode, 130, `${first.stdout}\n${first.stderr}`)
-      const { earlier } = yield* secondRun(emulator, dir, `exit ${first.exitCode}`)
-      assert.isAbove(earlier.length, 0, "the first run had sent some files")
-      const stored = (yield* emulator.workspaceIndex("default")).map((file) => file.name).sort()
-      assert.deepStrictEqual(stored, expected)
-    }).pipe(Effect.provide(NodeContext.layer))), 180_000)
+  it.live(
+    "Ctrl-C (SIGINT) mid-upload, then the same command: one document per file, no session open",
+    () =>
+      Effect.scoped(
+        Effect.gen(function*() {
+          const emulator = yield* Emulator.start({ ingestionDelay: 0, faults: slowS3 })
+          const dir = yield* folder
+          const first = yield* CliProcess.signalWhen(
+            argsOf(dir),
+            envOf(emulator),
+            () => false,
+            "SIGINT",
+            waitUntil(Effect.map(emulator.requests, (requests) => requests.length >= 20))
+          )
+          assert.strictEqual(first.exitCode, 130, `${first.stdout}\n${first.stderr}`)
+          const { earlier } = yield* secondRun(emulator, dir, `exit ${first.exitCode}`)
+          assert.isAbove(earlier.length, 0, "the first run had sent some files")
+          const stored = (yield* emulator.workspaceIndex("default")).map((file) => file.name).sort()
+          assert.deepStrictEqual(stored, expected)
+        }).pipe(Effect.provide(NodeContext.layer))
+      ),
+    180_000
+  )
 
-  it.live("the network lost mid-run (every connection reset) and back, then the same command", () =>
-    Effect.scoped(Effect.gen(function*() {
-      const emulator = yield* Emulator.start({ ingestionDelay: 0, faults: slowS3 })
-      const dir = yield* folder
-      const outage = yield* Effect.fork(
-        waitUntil(Effect.map(emulator.requests, (requests) => requests.length >= 25)).pipe(
-          Effect.zipRight(emulator.setFaults([Fault.always("*", Fault.connectionReset)]))
-        )
-      )
-      const first = yield* CliProcess.run(argsOf(dir), envOf(emulator))
-      yield* Fiber.join(outage)
-      assert.strictEqual(first.exitCode, 1, `${first.stdout}\n${first.stderr}`)
-      assert.strictEqual(JSON.parse(first.stdout).ok, false)
-      yield* emulator.clearFaults
-      // A reset strikes after the service answered: a session whose `create` answer was lost is open and
-      // unknown to the journal (the run never had its id). It holds nothing, so nothing lands twice; the
-      // second run cannot tell it from another client's session, so it is left open, and only
-      // `sessions close --all-open` closes it.
-      const { earlier } = yield* secondRun(emulator, dir, `exit ${first.exitCode}`, true)
-      assert.isAbove(earlier.length, 0, "the first run had sent some files")
-      const stored = (yield* emulator.workspaceIndex("default")).map((file) => file.name).sort()
-      assert.deepStrictEqual(stored, expected)
-      const closed = yield* CliProcess.run(["sessions", "close", "--all-open"], envOf(emulator))
-      assert.strictEqual(closed.exitCode, 0, closed.stderr)
-      assert.deepStrictEqual((yield* emulator.sessions).filter((s) => s.status === "OPEN"), [])
-    }).pipe(Effect.provide(NodeContext.layer))), 180_000)
+  it.live(
+    "the network lost mid-run (every connection reset) and back, then the same command",
+    () =>
+      Effect.scoped(
+        Effect.gen(function*() {
+          const emulator = yield* Emulator.start({ ingestionDelay: 0, faults: slowS3 })
+          const dir = yield* folder
+          const outage = yield* Effect.fork(
+            waitUntil(Effect.map(emulator.requests, (requests) => requests.length >= 25)).pipe(
+              Effect.zipRight(emulator.setFaults([Fault.always("*", Fault.connectionReset)]))
+            )
+          )
+          const first = yield* CliProcess.run(argsOf(dir), envOf(emulator))
+          yield* Fiber.join(outage)
+          assert.strictEqual(first.exitCode, 1, `${first.stdout}\n${first.stderr}`)
+          assert.strictEqual(JSON.parse(first.stdout).ok, false)
+          yield* emulator.clearFaults
+          // A reset strikes after the service answered: a session whose `create` answer was lost is open and
+          // unknown to the journal (the run never had its id). It holds nothing, so nothing lands twice; the
+          // second run cannot tell it from another client's session, so it is left open, and only
+          // `sessions close --all-open` closes it.
+          const { earlier } = yield* secondRun(emulator, dir, `exit ${first.exitCode}`, true)
+          assert.isAbove(earlier.length, 0, "the first run had sent some files")
+          const stored = (yield* emulator.workspaceIndex("default")).map((file) => file.name).sort()
+          assert.deepStrictEqual(stored, expected)
+          const closed = yield* CliProcess.run(["sessions", "close", "--all-open"], envOf(emulator))
+          assert.strictEqual(closed.exitCode, 0, closed.stderr)
+          assert.deepStrictEqual((yield* emulator.sessions).filter((s) => s.status === "OPEN"), [])
+        }).pipe(Effect.provide(NodeContext.layer))
+      ),
+    180_000
+  )
 
-  it.live("the service stopped mid-run and started again on the same port, then the same command", () =>
-    Effect.scoped(Effect.gen(function*() {
-      const dir = yield* folder
-      const scope = yield* Scope.make()
-      const before = yield* Effect.provideService(
-        Emulator.start({ ingestionDelay: 0, faults: slowS3 }),
-        Scope.Scope,
-        scope
-      )
-      // The emulator keeps no state across a restart: what it stored before it stopped is read from the
-      // stopped one (its connections are closed, its store is still in memory).
-      const stop = yield* Effect.fork(
-        waitUntil(Effect.map(before.requests, (requests) => requests.length >= 25)).pipe(
-          Effect.zipRight(Scope.close(scope, Exit.void)),
-          Effect.zipRight(before.objects())
-        )
-      )
-      const first = yield* CliProcess.run(argsOf(dir), envOf(before))
-      const storedBefore = new Set(
-        (yield* Fiber.join(stop)).filter((o) => !o.filename.endsWith(".meta.json")).map((o) => o.filename)
-      )
-      assert.notStrictEqual(first.exitCode, 0, `${first.stdout}\n${first.stderr}`)
+  it.live(
+    "the service stopped mid-run and started again on the same port, then the same command",
+    () =>
+      Effect.scoped(
+        Effect.gen(function*() {
+          const dir = yield* folder
+          const scope = yield* Scope.make()
+          const before = yield* Effect.provideService(
+            Emulator.start({ ingestionDelay: 0, faults: slowS3 }),
+            Scope.Scope,
+            scope
+          )
+          // The emulator keeps no state across a restart: what it stored before it stopped is read from the
+          // stopped one (its connections are closed, its store is still in memory).
+          const stop = yield* Effect.fork(
+            waitUntil(Effect.map(before.requests, (requests) => requests.length >= 25)).pipe(
+              Effect.zipRight(Scope.close(scope, Exit.void)),
+              Effect.zipRight(before.objects())
+            )
+          )
+          const first = yield* CliProcess.run(argsOf(dir), envOf(before))
+          const storedBefore = new Set(
+            (yield* Fiber.join(stop)).filter((o) => !o.filename.endsWith(".meta.json")).map((o) => o.filename)
+          )
+          assert.notStrictEqual(first.exitCode, 0, `${first.stdout}\n${first.stderr}`)
 
-      const after = yield* Emulator.start({ ingestionDelay: 0, port: before.port })
-      assert.strictEqual(after.apiUrl, before.apiUrl)
-      const { earlier } = yield* secondRun(after, dir, `exit ${first.exitCode}`)
-      // A file skipped as uploaded earlier had landed before the stop; the rest landed now, once each; and
-      // together they are every file.
-      const skippedNames = earlier.map((f) => f.input.split("/").pop()!)
-      for (const name of skippedNames) assert.isTrue(storedBefore.has(name), `${name} was stored before the stop`)
-      const now = (yield* after.workspaceIndex("default")).map((file) => file.name)
-      assert.strictEqual(new Set(now).size, now.length, "no document twice after the restart")
-      assert.deepStrictEqual([...now, ...skippedNames].sort(), expected)
-    }).pipe(Effect.provide(NodeContext.layer))), 180_000)
+          const after = yield* Emulator.start({ ingestionDelay: 0, port: before.port })
+          assert.strictEqual(after.apiUrl, before.apiUrl)
+          const { earlier } = yield* secondRun(after, dir, `exit ${first.exitCode}`)
+          // A file skipped as uploaded earlier had landed before the stop; the rest landed now, once each; and
+          // together they are every file.
+          const skippedNames = earlier.map((f) => f.input.split("/").pop()!)
+          for (const name of skippedNames) assert.isTrue(storedBefore.has(name), `${name} was stored before the stop`)
+          const now = (yield* after.workspaceIndex("default")).map((file) => file.name)
+          assert.strictEqual(new Set(now).size, now.length, "no document twice after the restart")
+          assert.deepStrictEqual([...now, ...skippedNames].sort(), expected)
+        }).pipe(Effect.provide(NodeContext.layer))
+      ),
+    180_000
+  )
 })
