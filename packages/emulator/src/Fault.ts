@@ -12,6 +12,7 @@ import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import * as Routes from "./internal/routes.js"
 
 /**
  * 429 Too Many Requests with a `Retry-After` of `retryAfter` seconds (default 1), written as a
@@ -133,19 +134,7 @@ export type Pass = typeof Pass.Type
  *
  * @since 0.1.0
  */
-export const Route = Schema.Literal(
-  "create",
-  "close",
-  "getStatus",
-  "getFiles",
-  "list",
-  "s3",
-  "uploadFile",
-  "listFiles",
-  "getFile",
-  "getFileMeta",
-  "*"
-)
+export const Route = Schema.Literal(...Routes.served, "*")
 
 /**
  * @since 0.1.0

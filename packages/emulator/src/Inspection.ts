@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import * as Routes from "./internal/routes.js"
 
 /**
  * The name of the route a request reached; `control` is never logged, `unknown` is a path the
@@ -13,19 +14,7 @@ import * as Schema from "effect/Schema"
  *
  * @since 0.1.0
  */
-export const RouteName = Schema.Literal(
-  "create",
-  "close",
-  "getStatus",
-  "getFiles",
-  "list",
-  "s3",
-  "uploadFile",
-  "listFiles",
-  "getFile",
-  "getFileMeta",
-  "unknown"
-)
+export const RouteName = Schema.Literal(...Routes.served, "unknown")
 
 /**
  * @since 0.1.0

@@ -170,8 +170,7 @@ const run = <E, R>(
           const reason = `uploaded earlier, in session ${known.landed.sessionId}; unchanged since`
           return { _tag: "Skipped", index: item.index, input: item.input, reason } satisfies Sending.Skipped
         }
-        // A file that cannot be stat'ed (size -1) fails alone when it is sent, unjournaled: it never landed.
-        const job = yield* place(item, known !== undefined && known.identity.size >= 0 ? known.identity : undefined)
+        const job = yield* place(item, known?.identity)
         // With `failFast`, a session that could not be opened ends the run instead of failing its files.
         return options.failFast && Either.isLeft(job.slot.session) ? undefined : job
       })
