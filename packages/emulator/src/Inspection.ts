@@ -113,6 +113,8 @@ export class SessionInfo extends Schema.Class<SessionInfo>("SessionInfo")({
   expiresAt: Schema.Number,
   /** When it was closed or expired, that is when its ingestion started. */
   endedAt: Schema.optional(Schema.Number),
+  /** When the last file of its ingestion settles (set once closed or expired): its ingestion is done from then on. */
+  ingestedAt: Schema.optional(Schema.Number),
   /** Uploads stored, metadata files included (what the file limit counts). */
   uploads: Schema.Number,
   finishedFiles: Schema.Number,

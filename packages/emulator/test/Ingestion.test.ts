@@ -89,6 +89,24 @@ describe("ingestion", () => {
       )
     }))
 
+  it.scoped("the session's inspection tells when its ingestion is done: at the last file's settling, not before", () =>
+    Effect.gen(function*() {
+      const emulator = yield* start()
+      const session = yield* createSession(emulator)
+      for (const name of ["a.txt", "b.txt", "c.txt"]) yield* upload(session, name, name)
+      const infoOf = Effect.map(emulator.sessions, (all) => all.find((s) => s.sessionId === session.session_id))
+      assert.isUndefined((yield* infoOf)?.ingestedAt)
+      yield* TestClock.adjust("1 second")
+      yield* closeSession(emulator, session.session_id)
+      const closed = yield* infoOf
+      // Three files one at a time, 100 ms each, from the close.
+      assert.deepStrictEqual([closed?.endedAt, closed?.ingestedAt], [1_000, 1_300])
+      yield* TestClock.adjust("299 millis")
+      assert.strictEqual((yield* getStatus(emulator, session.session_id)).ingestion_status.finished_files, 2)
+      yield* TestClock.adjust("1 millis")
+      assert.strictEqual((yield* getStatus(emulator, session.session_id)).ingestion_status.finished_files, 3)
+    }))
+
   it.scoped("a session expires 24 hours after creation on the Clock, and its files are ingested then", () =>
     Effect.gen(function*() {
       const emulator = yield* start()

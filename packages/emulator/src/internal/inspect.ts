@@ -1,7 +1,8 @@
 import * as Effect from "effect/Effect"
 import { SessionInfo, StoredObject, WorkspaceFile } from "../Inspection.js"
 import type { EmulatorRuntime } from "./runtime.js"
-import type { StoredFile } from "./session.js"
+import type { Ingestion, StoredFile } from "./session.js"
+import { settlesAt } from "./session.js"
 
 /**
  * The views of the state that tests read, shared by the `Handle` and the `/_emulator/` routes.
@@ -92,6 +93,10 @@ export const workspaceFiles = (
     return out.sort((a, b) => a.ingestedAt - b.ingestedAt)
   })
 
+/** When the last item of an ingestion settles; an empty one is done when it starts. */
+const ingestedAt = (ingestion: Ingestion): number =>
+  ingestion.items.length === 0 ? ingestion.startedAt : settlesAt(ingestion, ingestion.items.length - 1)
+
 /** @internal */
 export const sessions = (runtime: EmulatorRuntime): Effect.Effect<ReadonlyArray<SessionInfo>> =>
   Effect.map(now(runtime), (millis) =>
@@ -106,6 +111,7 @@ export const sessions = (runtime: EmulatorRuntime): Effect.Effect<ReadonlyArray<
         createdAt: session.createdAt,
         expiresAt: session.expiresAt,
         ...(session.endedAt === undefined ? {} : { endedAt: session.endedAt }),
+        ...(session.ingestion === undefined ? {} : { ingestedAt: ingestedAt(session.ingestion) }),
         uploads: session.uploads.size,
         finishedFiles: counts.finished,
         failedFiles: counts.failed
