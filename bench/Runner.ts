@@ -24,7 +24,8 @@ export class Result extends Schema.Class<Result>("Result")({
   cpuMs: Schema.Number,
   items: Schema.Number,
   rssBeforeBytes: Schema.Number,
-  maxRssBytes: Schema.Number
+  maxRssBytes: Schema.Number,
+  endedAtMs: Schema.optional(Schema.Number)
 }) {}
 
 const decodeResult = Schema.decodeUnknown(Schema.parseJson(Result))
