@@ -42,6 +42,8 @@ export const run = async (target: Target, workload: Workload): Promise<Measured>
           return { items: paths.length }
         })
       }
+      case "UploadWait":
+        throw new Error("UploadWait runs on the SDK only")
     }
   } finally {
     await client.destroy()

@@ -19,14 +19,13 @@ import * as Stream from "effect/Stream"
 import { measure } from "./Measure.js"
 import * as PlatformTasks from "./PlatformTasks.js"
 import type { Measured, SdkVariant, Target, Workload } from "./Task.js"
-import { uploadPaths } from "./Task.js"
+import { uploadName, uploadPaths } from "./Task.js"
 
 const getStatusTimes = (sessionId: string, count: number, variant: SdkVariant) =>
   Effect.gen(function*() {
     for (let i = 0; i < count; i++) yield* UploadSessions.getStatus({ sessionId })
   }).pipe(Effect.withTracerEnabled(variant !== "tracer off" && variant !== "all off"))
 
-// The same request without the SDK: `@effect/platform`'s client with the same headers, and `JSON.parse`.
 // The client settings of a variant: each switches off one thing through the SDK's public options.
 const variantOptions = (variant: SdkVariant): Partial<DeepsetClient.Options> => {
   const noRetry = { retry: false } as const
@@ -64,8 +63,29 @@ const upload = (paths: ReadonlyArray<string>, concurrency: number) =>
     )
   )
 
+// `Upload.files` waited to ingestion on the SDK's default schedule, as scenarios 9 and 10 time it; every file
+// must have been uploaded and ingested.
+const uploadWaited = (sources: ReadonlyArray<UploadSource.UploadSource>, concurrency: number) =>
+  Upload.files(sources, { concurrency, writeMode: "KEEP", wait: true }).pipe(
+    Effect.flatMap((report) =>
+      report.ok && report.uploaded === sources.length
+        ? Effect.void
+        : Effect.dieMessage(`uploaded ${report.uploaded} of ${sources.length} files, ok: ${report.ok}`)
+    )
+  )
+
+const oneByte = (count: number): Array<UploadSource.UploadSource> =>
+  Array.from({ length: count }, (_, i) => ({ name: uploadName(i), body: "x" }))
+
+// Forgets the requests of the warm-up, so that the emulator's log holds the timed part's only.
+const clearRequestLog = async (target: Target) => {
+  const response = await fetch(`${target.baseUrl}/_emulator/requests`, { method: "DELETE" })
+  if (!response.ok) throw new Error(`clearing the emulator's request log: ${response.status}`)
+}
+
 /**
- * Runs one workload (warm-up, then the timed part) on a fresh SDK client.
+ * Runs one workload (warm-up, then the timed part) on a fresh SDK client, or on the platform's floor
+ * (`PlatformTasks.ts`) when the workload says `platform` (or the `platform client` variant).
  *
  * @since 0.1.0
  */
@@ -80,26 +100,25 @@ export const run = async (target: Target, workload: Workload): Promise<Measured>
       ...variantOptions(variant)
     }).pipe(Layer.provide(NodeHttpClient.layerUndici), Layer.merge(NodeFileSystem.layer))
   )
+  const onFloor = variant === "platform client" || ("platform" in workload && workload.platform === true)
+  const floor = onFloor ? PlatformTasks.make(target) : undefined
   try {
     switch (workload._tag) {
       case "GetStatus": {
-        if (variant === "platform client") {
-          await Effect.runPromise(PlatformTasks.getStatusTimes(target, workload.sessionId, workload.warmup))
-          return await measure(async () => {
-            await Effect.runPromise(PlatformTasks.getStatusTimes(target, workload.sessionId, workload.count))
-            return { items: workload.count }
-          })
-        }
-        await runtime.runPromise(getStatusTimes(workload.sessionId, workload.warmup, variant))
+        const calls = (count: number) =>
+          floor !== undefined
+            ? floor.getStatus(workload.sessionId, count)
+            : runtime.runPromise(getStatusTimes(workload.sessionId, count, variant))
+        await calls(workload.warmup)
         return await measure(async () => {
-          await runtime.runPromise(getStatusTimes(workload.sessionId, workload.count, variant))
+          await calls(workload.count)
           return { items: workload.count }
         })
       }
       case "StreamFiles": {
         const count = (sessionId: string) =>
-          workload.platform === true
-            ? Effect.runPromise(PlatformTasks.countFiles(target, sessionId, workload.pageSize))
+          floor !== undefined
+            ? floor.countFiles(sessionId, workload.pageSize)
             : runtime.runPromise(countFiles(sessionId, workload.pageSize))
         await count(workload.warmupSessionId)
         return await measure(async () => {
@@ -110,8 +129,8 @@ export const run = async (target: Target, workload: Workload): Promise<Measured>
       }
       case "Upload": {
         const send = (paths: ReadonlyArray<string>) =>
-          workload.platform === true
-            ? Effect.runPromise(PlatformTasks.upload(target, paths, workload.concurrency))
+          floor !== undefined
+            ? floor.upload(paths, workload.concurrency)
             : runtime.runPromise(upload(paths, workload.concurrency))
         await send(uploadPaths(workload.warmupDir, workload.warmupFiles))
         const paths = uploadPaths(workload.dir, workload.files)
@@ -120,8 +139,26 @@ export const run = async (target: Target, workload: Workload): Promise<Measured>
           return { items: paths.length }
         })
       }
+      case "UploadWait": {
+        const fromDisk = (dir: string, count: number) =>
+          uploadPaths(dir, count).map((path) => UploadSource.fromPath(path))
+        if (workload.warmupFiles > 0) {
+          await runtime.runPromise(
+            uploadWaited(fromDisk(workload.warmupDir, workload.warmupFiles), workload.concurrency)
+          )
+        }
+        await clearRequestLog(target)
+        const sources = workload.dir === undefined ? oneByte(workload.files) : fromDisk(workload.dir, workload.files)
+        let endedAtMs = 0
+        const measured = await measure(async () => {
+          await runtime.runPromise(uploadWaited(sources, workload.concurrency))
+          endedAtMs = Date.now()
+          return { items: sources.length }
+        })
+        return { ...measured, endedAtMs }
+      }
     }
   } finally {
-    await runtime.dispose()
+    await Promise.all([runtime.dispose(), floor?.dispose()])
   }
 }

@@ -70,6 +70,8 @@ export type Workload =
     readonly warmup: number
     /** Only for the SDK; "default" unless given. */
     readonly variant?: SdkVariant | undefined
+    /** Only for the SDK worker: the same work as a bare `@effect/platform` program (`PlatformTasks.ts`). */
+    readonly platform?: boolean | undefined
   }
   | {
     readonly _tag: "StreamFiles"
@@ -94,6 +96,21 @@ export type Workload =
     readonly warmupFiles: number
     /** Only for the SDK worker: the same work as a bare `@effect/platform` program (`PlatformTasks.ts`). */
     readonly platform?: boolean | undefined
+  }
+  | {
+    /**
+     * `Upload.files` of the `files` files of `dir` (or, without `dir`, of `files` in-memory bodies of
+     * one byte each) with `concurrency` in flight, waited to ingestion on the SDK's default schedule. The
+     * warm-up sends the first `warmupFiles` of `warmupDir` the same way, in a session of its own. The
+     * emulator's request log is cleared after the warm-up, so that it holds the timed part's requests
+     * only. SDK only (scenarios 9 and 10).
+     */
+    readonly _tag: "UploadWait"
+    readonly dir?: string | undefined
+    readonly files: number
+    readonly concurrency: number
+    readonly warmupDir: string
+    readonly warmupFiles: number
   }
 
 /**
@@ -120,6 +137,8 @@ export interface Measured {
   readonly items: number
   readonly rssBeforeBytes: number
   readonly maxRssBytes: number
+  /** When the timed part ended, in milliseconds since the epoch (`Date.now()`), to compare with the emulator's clock. */
+  readonly endedAtMs?: number | undefined
 }
 
 /**
