@@ -57,55 +57,80 @@ export interface Verdict {
 }
 
 /**
- * Counts the report; `ok` is what exit code 0 means.
+ * The counts of files seen so far, by session: what {@link verdictOf} needs, without the files. A
+ * report streamed line by line (`--json-lines`) counts each file as it is written and keeps none.
  *
  * @since 0.1.0
  */
-export const verdict = (report: UploadReport.UploadReport, waited: boolean): Verdict => {
-  let uploaded = 0
-  let skipped = 0
-  let bytes = 0
-  const perSession = new Map<string, { uploaded: number; finished: number; failed: number; unknown: number }>()
-  for (const file of report.files) {
-    if (file.status === "skipped") skipped++
-    if (file.status !== "uploaded") continue
-    uploaded++
-    bytes += file.bytes
-    const key = file.sessionId ?? ""
-    const counts = perSession.get(key) ?? { uploaded: 0, finished: 0, failed: 0, unknown: 0 }
-    counts.uploaded++
-    if (file.ingestion?.status === "FINISHED" && !file.ingestion.unknown) counts.finished++
-    else if (file.ingestion?.status === "FAILED" && !file.ingestion.unknown) counts.failed++
-    else if (file.ingestion?.unknownReason === "NOT_LISTED") counts.unknown++
-    perSession.set(key, counts)
-  }
+export interface Tally {
+  total: number
+  uploaded: number
+  skipped: number
+  bytes: number
+  readonly perSession: Map<string, { uploaded: number; finished: number; failed: number; unknown: number }>
+}
+
+/**
+ * An empty tally.
+ *
+ * @since 0.1.0
+ */
+export const tally = (): Tally => ({ total: 0, uploaded: 0, skipped: 0, bytes: 0, perSession: new Map() })
+
+/**
+ * Counts one file, in its final state, into `tally`.
+ *
+ * @since 0.1.0
+ */
+export const count = (tally: Tally, file: UploadReport.FileReport): void => {
+  tally.total++
+  if (file.status === "skipped") tally.skipped++
+  if (file.status !== "uploaded") return
+  tally.uploaded++
+  tally.bytes += file.bytes
+  const key = file.sessionId ?? ""
+  const counts = tally.perSession.get(key) ?? { uploaded: 0, finished: 0, failed: 0, unknown: 0 }
+  counts.uploaded++
+  if (file.ingestion?.status === "FINISHED" && !file.ingestion.unknown) counts.finished++
+  else if (file.ingestion?.status === "FAILED" && !file.ingestion.unknown) counts.failed++
+  else if (file.ingestion?.unknownReason === "NOT_LISTED") counts.unknown++
+  tally.perSession.set(key, counts)
+}
+
+/**
+ * The verdict of a tally and the report's sessions; `ok` is what exit code 0 means.
+ *
+ * @since 0.1.0
+ */
+export const verdictOf = (
+  tally: Tally,
+  sessions: ReadonlyArray<UploadReport.SessionReport>,
+  waited: boolean
+): Verdict => {
   // Per-file states arrive only once a session's ingestion is complete; when waiting ended early (a
   // timeout, files UNKNOWN with WAIT_FAILED), the session's last polled counts know more, so they are used
   // instead. They never account for a file its list did not hold: the service counted a document, but
   // under another name.
-  for (const session of report.sessions) {
-    const counts = perSession.get(session.sessionId)
-    const polled = session.ingestion
-    if (
-      counts !== undefined && polled !== undefined && polled.finished + polled.failed > counts.finished + counts.failed
-    ) {
-      const known = counts.uploaded - counts.unknown
-      counts.finished = Math.min(polled.finished, known)
-      counts.failed = Math.min(polled.failed, known - counts.finished)
-    }
-  }
   let finished = 0
   let ingestionFailed = 0
   let pending = 0
   let unknown = 0
-  for (const counts of perSession.values()) {
+  const polledBy = new Map(sessions.map((session) => [session.sessionId, session.ingestion] as const))
+  for (const [sessionId, seen] of tally.perSession) {
+    const counts = { ...seen }
+    const polled = polledBy.get(sessionId)
+    if (polled !== undefined && polled.finished + polled.failed > counts.finished + counts.failed) {
+      const known = counts.uploaded - counts.unknown
+      counts.finished = Math.min(polled.finished, known)
+      counts.failed = Math.min(polled.failed, known - counts.finished)
+    }
     finished += counts.finished
     ingestionFailed += counts.failed
     unknown += counts.unknown
     if (waited) pending += counts.uploaded - counts.finished - counts.failed - counts.unknown
   }
-  const total = report.files.length
-  const sessionsNotClosed = report.sessions.filter((session) => !session.closed).length
+  const { bytes, skipped, total, uploaded } = tally
+  const sessionsNotClosed = sessions.filter((session) => !session.closed).length
   const uploadFailed = total - uploaded - skipped
   return {
     total,
@@ -121,6 +146,17 @@ export const verdict = (report: UploadReport.UploadReport, waited: boolean): Ver
     ok: uploadFailed === 0 && sessionsNotClosed === 0 &&
       (!waited || (ingestionFailed === 0 && pending === 0 && unknown === 0))
   }
+}
+
+/**
+ * Counts the report; `ok` is what exit code 0 means.
+ *
+ * @since 0.1.0
+ */
+export const verdict = (report: UploadReport.UploadReport, waited: boolean): Verdict => {
+  const counted = tally()
+  for (const file of report.files) count(counted, file)
+  return verdictOf(counted, report.sessions, waited)
 }
 
 // A summary of thousands of rows helps nobody: past this many files only the problems are listed.
@@ -311,15 +347,9 @@ export const summary = (report: UploadReport.UploadReport, context: Context, sty
 
 const encodeReport = Schema.encodeSync(UploadReport.UploadReport)
 
-/**
- * The `--json` document: the verdict's counts, the context, and the SDK's report (every session and
- * file, with errors and ingestion results).
- *
- * @since 0.1.0
- */
-export const json = (report: UploadReport.UploadReport, context: Context): unknown => {
-  const { ok, ...counts } = verdict(report, context.waited && !context.interrupted)
-  const encoded = encodeReport(report)
+/** The document's head: the verdict's counts and the context. */
+const head = (verdict: Verdict, context: Context) => {
+  const { ok, ...counts } = verdict
   return {
     ok: ok && !context.interrupted,
     interrupted: context.interrupted,
@@ -329,8 +359,51 @@ export const json = (report: UploadReport.UploadReport, context: Context): unkno
     workspace: context.workspace,
     waited: context.waited,
     elapsedMillis: Math.round(context.elapsedMillis),
-    counts,
+    counts
+  }
+}
+
+/**
+ * The `--json` document: the verdict's counts, the context, and the SDK's report (every session and
+ * file, with errors and ingestion results).
+ *
+ * @since 0.1.0
+ */
+export const json = (report: UploadReport.UploadReport, context: Context): unknown => {
+  const encoded = encodeReport(report)
+  return {
+    ...head(verdict(report, context.waited && !context.interrupted), context),
     sessions: encoded.sessions,
     files: encoded.files
   }
 }
+
+const encodeFile = Schema.encodeSync(UploadReport.FileReport)
+const encodeSessions = Schema.encodeSync(Schema.Array(UploadReport.SessionReport))
+
+/**
+ * One `--json-lines` line for a file: `{"type":"file", …}` with the fields of a file of the `--json`
+ * document.
+ *
+ * @since 0.1.0
+ */
+export const fileLine = (file: UploadReport.FileReport): string => JSON.stringify({ type: "file", ...encodeFile(file) })
+
+/**
+ * The last `--json-lines` line: `{"type":"summary", …}` with the `--json` document's fields but `files`
+ * (each had its line), counted from `tally`.
+ *
+ * @since 0.1.0
+ */
+export const summaryLine = (
+  tally: Tally,
+  sessions: ReadonlyArray<UploadReport.SessionReport>,
+  context: Context,
+  error?: string
+): string =>
+  JSON.stringify({
+    type: "summary",
+    ...head(verdictOf(tally, sessions, context.waited && !context.interrupted), context),
+    ...(error === undefined ? {} : { ok: false, error }),
+    sessions: encodeSessions(sessions)
+  })

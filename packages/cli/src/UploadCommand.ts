@@ -99,6 +99,13 @@ const timeout = Options.text("timeout").pipe(
   }))
 )
 
+const jsonLines = Options.boolean("json-lines").pipe(
+  Options.withDescription(
+    "Print the report as JSON lines on stdout, and nothing else there: a line per file as soon as its outcome " +
+      "is known, then a summary line. For runs too large to hold one --json document."
+  )
+)
+
 const emulator = Options.boolean("emulator").pipe(
   Options.withDescription(
     "Upload to an emulator of deepset Cloud started inside this process: no account, key or network needed. " +
@@ -146,6 +153,7 @@ export const command = Command.make(
     timeout,
     maxFilesPerSession,
     json: Flags.json,
+    jsonLines,
     emulator,
     apiUrl: Flags.apiUrl,
     allowInsecureHttp: Flags.allowInsecureHttp,
@@ -174,6 +182,9 @@ export const command = Command.make(
             "See deepset-upload --help."
         })
       )
+    }
+    if (options.json && options.jsonLines) {
+      return Effect.fail(new UsageError({ message: "--json and --json-lines: choose one." }))
     }
     if (Option.isSome(options.timeout) && !options.wait) {
       return Effect.fail(new UsageError({ message: "--timeout applies to --wait: add --wait, or drop --timeout." }))

@@ -30,6 +30,7 @@ import * as Format from "./Format.js"
 import * as Journal from "./Journal.js"
 import * as Output from "./Output.js"
 import * as Progress from "./Progress.js"
+import * as ReportLines from "./ReportLines.js"
 import * as ReportView from "./ReportView.js"
 import * as Settings from "./Settings.js"
 import * as Signals from "./Signals.js"
@@ -54,6 +55,8 @@ export interface Options {
   readonly wait: boolean
   readonly timeout: Option.Option<Duration.Duration>
   readonly json: boolean
+  /** The report as JSON lines (`--json-lines`): a line per file as its outcome is final, then a summary. */
+  readonly jsonLines?: boolean | undefined
   readonly emulator: boolean
   /** Keep no journal (`--no-journal`); `fresh`: start it anew (`--fresh`). */
   readonly noJournal: boolean
@@ -102,7 +105,8 @@ const SHOW_CURSOR = "\u001b[?25h"
  * @since 0.1.0
  */
 export const run = Effect.fn("UploadRun.run")(function*(options: Options) {
-  const output = yield* Output.detect(options.json)
+  // `--json-lines` keeps stdout for its lines as `--json` does for its document.
+  const output = yield* Output.detect(options.json || options.jsonLines === true)
   const target = yield* Connection.target(options).pipe(
     Effect.mapError((error) =>
       new Settings.SettingsError({
@@ -226,12 +230,20 @@ const upload = (
       yield* output.mode === "tty" ? terminal.display(`${CLEAR_LINE}${line}\n`).pipe(Effect.ignore) : Console.log(line)
     })
 
+    // `--json-lines` writes each file's line once its outcome is final and keeps only the files still open;
+    // the other modes fold the whole report.
+    const lines = options.jsonLines === true ? ReportLines.make(options.wait) : undefined
+    const writeLines = (text: ReadonlyArray<string>) => text.length === 0 ? Effect.void : Console.log(text.join("\n"))
     const onEvent = (event: UploadEvent) =>
-      Effect.gen(function*() {
-        yield* Ref.update(fold, (current) => UploadReport.step(current, event))
-        yield* Ref.update(state, (current) => Progress.update(current, event))
-        if (output.mode !== "json" && !isRepeat(event)) yield* log(event)
-      })
+      lines !== undefined
+        ? writeLines(lines.step(event))
+        : Effect.gen(function*() {
+          yield* Ref.update(fold, (current) => UploadReport.step(current, event))
+          // `--json` draws no progress and logs no event.
+          if (output.mode === "json") return
+          yield* Ref.update(state, (current) => Progress.update(current, event))
+          if (!isRepeat(event)) yield* log(event)
+        })
 
     const signals = yield* Signals.Signals
     // The in-process emulator starts empty every time: a journal of it would skip files it does not hold.
@@ -263,7 +275,6 @@ const upload = (
     const finish = (interrupted: boolean, fatal?: RunFailed) =>
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
-        const report = UploadReport.fromFold(yield* Ref.get(fold))
         const context: ReportView.Context = {
           workspace: connected.workspace,
           target: connected.kind,
@@ -273,6 +284,12 @@ const upload = (
           planned: sources.length,
           elapsedMillis: now - startedAt
         }
+        if (lines !== undefined) {
+          // Every outcome ends with the summary line, a fatal one too (its line also goes to stderr).
+          yield* writeLines(lines.end(context, fatal?.message))
+          return lines.verdict(options.wait)
+        }
+        const report = UploadReport.fromFold(yield* Ref.get(fold))
         if (output.mode === "tty") {
           lastFrame = ""
           yield* draw.pipe(Effect.zipRight(terminal.display("\n")), Effect.ignore)
@@ -311,7 +328,10 @@ const upload = (
       Effect.disconnect(Effect.scoped(running)),
       Effect.zipRight(signals.stop, Effect.sleep(cleanupBound))
     )
-    const leftOpen = () => openSessions(UploadReport.fromFold(Ref.get(fold).pipe(Effect.runSync)))
+    const leftOpen = () =>
+      openSessions(
+        lines !== undefined ? lines.sessions() : UploadReport.fromFold(Ref.get(fold).pipe(Effect.runSync)).sessions
+      )
     const outcome = yield* signals.graceful(signals.leaveBehind(leftOpen, bounded)).pipe(
       Effect.catchTags({
         InvalidSourcesError: (error) => Effect.fail(new UsageError({ message: error.message })),
@@ -339,8 +359,8 @@ const upload = (
   })
 
 // What the third Ctrl-C leaves behind: the sessions not known to be closed, and how to close them.
-const openSessions = (report: UploadReport.UploadReport): string => {
-  const open = report.sessions.filter((session) => !session.closed).map((session) => session.sessionId)
+const openSessions = (sessions: ReadonlyArray<UploadReport.SessionReport>): string => {
+  const open = sessions.filter((session) => !session.closed).map((session) => session.sessionId)
   return open.length === 0
     ? ""
     : `Sessions that may still be open: ${open.join(", ")}; close them with deepset-upload sessions close <id>.`
