@@ -28,8 +28,13 @@ export const goals = { ratio: 4, firstRequestMs: 500 } as const
 
 const now = (): number => performance.timeOrigin + performance.now()
 
-/** Bundles the CLI as `pnpm build` does, into `dir/bundle`, with its package.json beside (for `--version`). */
-const bundle = (root: string, dir: string) =>
+/**
+ * Bundles the CLI as `pnpm build` does, into `dir/bundle`, with its package.json beside (for `--version`);
+ * returns the path of its `bin.js`.
+ *
+ * @since 0.1.0
+ */
+export const bundle = (root: string, dir: string) =>
   Effect.try({
     try: () => {
       mkdirSync(dir, { recursive: true })
