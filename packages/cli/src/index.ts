@@ -152,3 +152,10 @@ export * as Fatal from "./Fatal.js"
  * @since 0.1.0
  */
 export * as Journal from "./Journal.js"
+
+/**
+ * The help texts recorded into the bundle, which `bin.ts` prints without loading the CLI.
+ *
+ * @since 0.1.0
+ */
+export * as HelpText from "./HelpText.js"
