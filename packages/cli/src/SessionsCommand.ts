@@ -16,7 +16,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import { PartlyFailed, UsageError } from "./CliError.js"
-import * as Connection from "./Connection.js"
+import type * as Connection from "./Connection.js"
 import * as Flags from "./Flags.js"
 import * as Output from "./Output.js"
 import * as SessionsView from "./SessionsView.js"
@@ -65,9 +65,11 @@ const withConnection = <A, E, R>(
       json: flags.json || root.json
     }
     const output = yield* Output.detect(merged.json)
-    const target = yield* Connection.target({ ...merged, emulator: false })
+    // Loaded once a command runs: the HTTP client (undici) is no part of parsing the command line.
+    const connection: typeof Connection = yield* Effect.promise(() => import("./Connection.js"))
+    const target = yield* connection.target({ ...merged, emulator: false })
     const [value, connected] = yield* Effect.scoped(
-      Connection.provide(target, (connected) => Effect.map(fetch, (value) => [value, connected] as const))
+      connection.provide(target, (connected) => Effect.map(fetch, (value) => [value, connected] as const))
     )
     yield* output.mode === "json"
       ? Output.json(render.json(value))
