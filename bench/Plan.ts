@@ -38,9 +38,26 @@ export interface Plan {
     readonly files: number
     readonly runs: number
   }
+  /**
+   * Scenario 9: `Upload.files` waited to ingestion with the emulator's `delay` on every request, for each
+   * latency and file set, and a concurrency sweep at the first latency.
+   */
+  readonly latency: {
+    readonly latenciesMs: ReadonlyArray<number>
+    readonly sets: ReadonlyArray<{ readonly files: number; readonly fileBytes: number }>
+    readonly runs: number
+    readonly warmupFiles: number
+    readonly sweep: { readonly concurrencies: ReadonlyArray<number>; readonly runs: number }
+  }
+  /** Scenario 10: sessions of these sizes uploaded and waited on, each document ingested in `ingestionDelayMs`. */
+  readonly wait: { readonly sessions: ReadonlyArray<number>; readonly ingestionDelayMs: number; readonly runs: number }
   readonly coldStart: { readonly runs: number }
   /** Scenario 8: rounds of `node -e 0`, `--version`, `--help` and a one-file upload by the bundled CLI. */
   readonly cliStart: { readonly runs: number }
+  /** Scenario 11: rounds of the bundled CLI and `Upload.files` on `files` files, and on one. */
+  readonly cliShare: { readonly files: number; readonly fileBytes: number; readonly runs: number }
+  /** Scenario 12: one `--json-lines` run of the bundled CLI per size (empty files); `bigSize` with `--big`. */
+  readonly runMemory: { readonly sizes: ReadonlyArray<number>; readonly bigSize: number }
 }
 
 const KiB = 1024
@@ -62,8 +79,18 @@ export const full: Plan = {
   upload: { files: 2_000, fileBytes: 4 * KiB, concurrency: 16, warmupFiles: 1_000, warmupPairs: 0 },
   largeUpload: { bytes: 1024 * MiB, runs: 5, warmupPairs: 0 },
   sweep: { concurrencies: [1, 4, 8, 16, 32, 64], files: 2_000, runs: 3 },
+  latency: {
+    latenciesMs: [20, 100],
+    sets: [{ files: 2_000, fileBytes: 4 * KiB }, { files: 50, fileBytes: 2 * MiB }],
+    runs: 3,
+    warmupFiles: 200,
+    sweep: { concurrencies: [8, 16, 32, 64], runs: 2 }
+  },
+  wait: { sessions: [10, 1_000, 10_000], ingestionDelayMs: 2, runs: 2 },
   coldStart: { runs: 7 },
-  cliStart: { runs: 10 }
+  cliStart: { runs: 10 },
+  cliShare: { files: 2_000, fileBytes: 4 * KiB, runs: 3 },
+  runMemory: { sizes: [10_000, 100_000], bigSize: 1_000_000 }
 }
 
 /**
@@ -80,8 +107,18 @@ export const smoke: Plan = {
   upload: { files: 20, fileBytes: 4 * KiB, concurrency: 4, warmupFiles: 2, warmupPairs: 0 },
   largeUpload: { bytes: 2 * MiB, runs: 1, warmupPairs: 0 },
   sweep: { concurrencies: [1, 4], files: 10, runs: 1 },
+  latency: {
+    latenciesMs: [20],
+    sets: [{ files: 20, fileBytes: 4 * KiB }, { files: 2, fileBytes: 64 * KiB }],
+    runs: 1,
+    warmupFiles: 0,
+    sweep: { concurrencies: [4, 8], runs: 1 }
+  },
+  wait: { sessions: [3, 20], ingestionDelayMs: 2, runs: 1 },
   coldStart: { runs: 1 },
-  cliStart: { runs: 1 }
+  cliStart: { runs: 1 },
+  cliShare: { files: 20, fileBytes: 4 * KiB, runs: 1 },
+  runMemory: { sizes: [50, 200], bigSize: 1_000 }
 }
 
 /**
@@ -96,6 +133,9 @@ export const withRuns = (plan: Plan, runs: number): Plan => ({
   upload: { ...plan.upload, warmupPairs: 0 },
   largeUpload: { ...plan.largeUpload, runs, warmupPairs: 0 },
   sweep: { ...plan.sweep, runs },
+  latency: { ...plan.latency, runs, sweep: { ...plan.latency.sweep, runs } },
+  wait: { ...plan.wait, runs },
   coldStart: { runs },
-  cliStart: { runs }
+  cliStart: { runs },
+  cliShare: { ...plan.cliShare, runs }
 })

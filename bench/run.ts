@@ -11,7 +11,8 @@
  *   off one at a time, to tell what each costs per call; scenarios 1, 2 and 4 also run as bare
  *   `@effect/platform` programs (`PlatformTasks.ts`), to tell the SDK's share from the platform's;
  * - `--cpu-prof`: every worker writes a V8 CPU profile into `bench/.bench-tmp/profiles`;
- * - `--heap-snapshot`: every worker writes a heap snapshot there after its timed part.
+ * - `--heap-snapshot`: every worker writes a heap snapshot there after its timed part;
+ * - `--big`: scenario 12 also runs its opt-in size (a million files), which the full plan leaves out.
  */
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
@@ -21,6 +22,7 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import { fileURLToPath } from "node:url"
 import { parseArgs } from "node:util"
+import * as CliShare from "./CliShare.js"
 import * as CliStart from "./CliStart.js"
 import * as Compile from "./Compile.js"
 import * as Data from "./Data.js"
@@ -29,6 +31,7 @@ import * as Machine from "./Machine.js"
 import * as Plan from "./Plan.js"
 import type { ScenarioReport } from "./Report.js"
 import * as Report from "./Report.js"
+import * as RunMemory from "./RunMemory.js"
 import * as Scenarios from "./Scenarios.js"
 import { sdkDefaults } from "./SdkDefaults.js"
 import * as UploadScenarios from "./UploadScenarios.js"
@@ -41,7 +44,8 @@ const { values: flags } = parseArgs({
     runs: { type: "string" },
     ablation: { type: "boolean", default: false },
     "cpu-prof": { type: "boolean", default: false },
-    "heap-snapshot": { type: "boolean", default: false }
+    "heap-snapshot": { type: "boolean", default: false },
+    big: { type: "boolean", default: false }
   }
 })
 
@@ -143,6 +147,8 @@ const program = Effect.gen(function*() {
   }
   if (wanted(7)) yield* Effect.flatMap(Scenarios.coldStart(context), done)
   if (wanted(8)) yield* Effect.flatMap(CliStart.cliStart(context, root, scratch), done)
+  if (wanted(11)) yield* Effect.flatMap(CliShare.cliShare(context, root, scratch), done)
+  if (wanted(12)) yield* Effect.flatMap(RunMemory.runMemory(context, root, scratch, flags.big), done)
 
   const findingsPath = path.join(root, "bench", "FINDINGS.md")
   const findings = plan.mode === "full" && (yield* fs.exists(findingsPath))

@@ -1,0 +1,117 @@
+/**
+ * Scenario 12, memory bounded by concurrency (issue 13): the bundled `deepset-upload --json-lines` uploads
+ * folders of empty files (10 000 and 100 000; 1 000 000 with `pnpm bench --only 12 --big`) to the bench's
+ * emulator, one process per size; its peak RSS, taken as scenario 11 takes it, and the growth per file
+ * between sizes. `--json` at the smallest size shows what holding the whole report costs. Goal: the growth
+ * is the report's share at most, ≤ 1 KiB per file, so that a million files fit in a few hundred MB.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import { join } from "node:path"
+import { cliEnv, type Usage, usageRunner } from "./CliShare.js"
+import { bundle } from "./CliStart.js"
+import * as Data from "./Data.js"
+import type { ScenarioReport } from "./Report.js"
+import { formatNumber } from "./Report.js"
+import type { Context } from "./Scenarios.js"
+import { judge, metric } from "./Scenarios.js"
+
+/**
+ * The goal: bytes of peak RSS per file between the sizes.
+ *
+ * @since 0.1.0
+ */
+export const goalBytesPerFile = 1024
+
+/**
+ * Runs scenario 12; `big`: also the opt-in size.
+ *
+ * @since 0.1.0
+ */
+export const runMemory = Effect.fn("RunMemory.runMemory")(
+  function*(context: Context, root: string, scratch: string, big: boolean) {
+    const { bigSize, sizes: planned } = context.plan.runMemory
+    const sizes = big ? [...planned, bigSize] : planned
+    const dir = join(scratch, "run-memory")
+    const bin = yield* bundle(root, join(dir, "cli"))
+    const run = usageRunner(join(dir, "usage"))
+    const env = cliEnv(context)
+    const upload = (folder: string, format: "--json-lines" | "--json") =>
+      Effect.acquireUseRelease(
+        context.emulator.reset,
+        () => run([bin, folder, "--no-journal", format], env),
+        () => Effect.ignore(context.emulator.reset)
+      )
+    const rows: Array<{ readonly files: number; readonly format: string; readonly usage: Usage }> = []
+    for (const [i, size] of sizes.entries()) {
+      // One folder at a time: a million empty files is a lot of inodes.
+      yield* Effect.scoped(Effect.gen(function*() {
+        const folder = yield* Data.fileSet(join(dir, `files-${size}`), size, 0)
+        rows.push({ files: size, format: "--json-lines", usage: yield* upload(folder.dir, "--json-lines") })
+        if (i === 0) rows.push({ files: size, format: "--json", usage: yield* upload(folder.dir, "--json") })
+      }))
+    }
+    const lines = rows.filter((row) => row.format === "--json-lines")
+    const growth = (row: (typeof lines)[number], before: (typeof lines)[number] | undefined) =>
+      before === undefined
+        ? Number.NaN
+        : (row.usage.maxRssMiB - before.usage.maxRssMiB) * 1024 * 1024 / (row.files - before.files)
+    const first = lines[0]
+    const last = lines[lines.length - 1]
+    const perFile = first !== undefined && last !== undefined && last !== first ? growth(last, first) : Number.NaN
+    const asJson = rows.find((row) => row.format === "--json")
+    const report = asJson === undefined || first === undefined
+      ? Number.NaN
+      : (asJson.usage.maxRssMiB - first.usage.maxRssMiB) * 1024 * 1024 / first.files
+    return {
+      id: 12,
+      title: `Memory of a CLI run by number of files: ${
+        sizes.map((n) => n.toLocaleString("en-US")).join(", ")
+      } empty files`,
+      goal: `peak RSS growth ≤ ${goalBytesPerFile} B per file (--json-lines)`,
+      verdict: judge(context.plan, perFile <= goalBytesPerFile),
+      judgement: `${formatNumber(perFile)} B per file from ${first?.files.toLocaleString("en-US")} to ${
+        last?.files.toLocaleString("en-US")
+      } files; --json holds ${formatNumber(report)} B more per file`,
+      metrics: lines.map((row) =>
+        metric(
+          `peak RSS, ${row.files.toLocaleString("en-US")} files, --json-lines`,
+          "MiB",
+          [row.usage.maxRssMiB],
+          undefined
+        )
+      ),
+      table: {
+        header: [
+          "files",
+          "output",
+          "peak RSS (MiB)",
+          "growth per file since the size before (B)",
+          "CPU (s)",
+          "CPU per file (µs)",
+          "wall (s)"
+        ],
+        rows: rows.map((row) => {
+          const index = lines.indexOf(row)
+          return [
+            row.files.toLocaleString("en-US"),
+            row.format,
+            formatNumber(row.usage.maxRssMiB),
+            index > 0 ? formatNumber(growth(row, lines[index - 1])) : "–",
+            formatNumber(row.usage.cpuMs / 1000),
+            formatNumber(row.usage.cpuMs * 1000 / row.files),
+            formatNumber(row.usage.wallMs / 1000)
+          ]
+        })
+      },
+      notes: [
+        "One run of the bundled CLI per size (`<folder> --no-journal --json-lines`, stdout to a pipe that " +
+        "discards it), against the bench's emulator, reset before and after; peak RSS is the process's own " +
+        "`resourceUsage().maxRSS` at its exit (scenario 11's preload). The SDK's 10 000 files per session " +
+        "apply: 10 sessions at 100 000 files. The 1 000 000-file size runs only with " +
+        "`pnpm bench --only 12 --big` (not in the full plan)."
+      ]
+    } satisfies ScenarioReport
+  }
+)
