@@ -6,7 +6,9 @@
  * @internal
  */
 
-const K = new Uint32Array([
+// Int32 throughout: V8 keeps 32-bit signed words in registers, where unsigned ones above 2^31 (`>>> 0`) become
+// heap numbers; the sums wrap with `| 0` all the same.
+const K = new Int32Array([
   0x428a2f98,
   0x71374491,
   0xb5c0fbcf,
@@ -73,8 +75,6 @@ const K = new Uint32Array([
   0xc67178f2
 ])
 
-const rotr = (x: number, n: number): number => (x >>> n) | (x << (32 - n))
-
 /** An incremental SHA-256: bytes fed in pieces as they stream, the digest once at the end. */
 export interface Hasher {
   readonly update: (bytes: Uint8Array) => void
@@ -83,49 +83,58 @@ export interface Hasher {
 }
 
 // Hashes whole 64-byte blocks of `data` from `offset` into `h`.
-const compress = (h: Uint32Array, w: Uint32Array, data: Uint8Array, offset: number, end: number) => {
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength)
+const compress = (h: Int32Array, w: Int32Array, data: Uint8Array, offset: number, end: number) => {
+  let h0 = h[0]!, h1 = h[1]!, h2 = h[2]!, h3 = h[3]!, h4 = h[4]!, h5 = h[5]!, h6 = h[6]!, h7 = h[7]!
   for (; offset + 64 <= end; offset += 64) {
-    for (let i = 0; i < 16; i++) w[i] = view.getUint32(offset + i * 4)
+    for (let i = 0, j = offset; i < 16; i++, j += 4) {
+      w[i] = (data[j]! << 24) | (data[j + 1]! << 16) | (data[j + 2]! << 8) | data[j + 3]!
+    }
     for (let i = 16; i < 64; i++) {
       const w15 = w[i - 15]!
       const w2 = w[i - 2]!
-      const s0 = rotr(w15, 7) ^ rotr(w15, 18) ^ (w15 >>> 3)
-      const s1 = rotr(w2, 17) ^ rotr(w2, 19) ^ (w2 >>> 10)
-      w[i] = (w[i - 16]! + s0 + w[i - 7]! + s1) >>> 0
+      const s0 = ((w15 >>> 7) | (w15 << 25)) ^ ((w15 >>> 18) | (w15 << 14)) ^ (w15 >>> 3)
+      const s1 = ((w2 >>> 17) | (w2 << 15)) ^ ((w2 >>> 19) | (w2 << 13)) ^ (w2 >>> 10)
+      w[i] = (w[i - 16]! + s0 + w[i - 7]! + s1) | 0
     }
-    let a = h[0]!, b = h[1]!, c = h[2]!, d = h[3]!, e = h[4]!, f = h[5]!, g = h[6]!, hh = h[7]!
+    let a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, hh = h7
     for (let i = 0; i < 64; i++) {
-      const S1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
+      const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7))
       const ch = (e & f) ^ (~e & g)
-      const t1 = (hh + S1 + ch + K[i]! + w[i]!) >>> 0
-      const S0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
+      const t1 = (hh + S1 + ch + K[i]! + w[i]!) | 0
+      const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10))
       const maj = (a & b) ^ (a & c) ^ (b & c)
-      const t2 = (S0 + maj) >>> 0
       hh = g
       g = f
       f = e
-      e = (d + t1) >>> 0
+      e = (d + t1) | 0
       d = c
       c = b
       b = a
-      a = (t1 + t2) >>> 0
+      a = (t1 + S0 + maj) | 0
     }
-    h[0] = (h[0]! + a) >>> 0
-    h[1] = (h[1]! + b) >>> 0
-    h[2] = (h[2]! + c) >>> 0
-    h[3] = (h[3]! + d) >>> 0
-    h[4] = (h[4]! + e) >>> 0
-    h[5] = (h[5]! + f) >>> 0
-    h[6] = (h[6]! + g) >>> 0
-    h[7] = (h[7]! + hh) >>> 0
+    h0 = (h0 + a) | 0
+    h1 = (h1 + b) | 0
+    h2 = (h2 + c) | 0
+    h3 = (h3 + d) | 0
+    h4 = (h4 + e) | 0
+    h5 = (h5 + f) | 0
+    h6 = (h6 + g) | 0
+    h7 = (h7 + hh) | 0
   }
+  h[0] = h0
+  h[1] = h1
+  h[2] = h2
+  h[3] = h3
+  h[4] = h4
+  h[5] = h5
+  h[6] = h6
+  h[7] = h7
   return offset
 }
 
 /** A fresh hasher. */
 export const hasher = (): Hasher => {
-  const h = new Uint32Array([
+  const h = new Int32Array([
     0x6a09e667,
     0xbb67ae85,
     0x3c6ef372,
@@ -135,7 +144,7 @@ export const hasher = (): Hasher => {
     0x1f83d9ab,
     0x5be0cd19
   ])
-  const w = new Uint32Array(64)
+  const w = new Int32Array(64)
   // Bytes of an unfinished block, carried to the next update.
   const block = new Uint8Array(64)
   let pending = 0
@@ -165,7 +174,7 @@ export const hasher = (): Hasher => {
     view.setUint32(tail.length - 4, bits >>> 0)
     update(tail)
     let hex = ""
-    for (const word of h) hex += word.toString(16).padStart(8, "0")
+    for (const word of h) hex += (word >>> 0).toString(16).padStart(8, "0")
     return hex
   }
   return { update, digest }
