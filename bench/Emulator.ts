@@ -1,6 +1,7 @@
 /**
  * The emulator in its own process, so that client and server never share an event loop: ingestion delay
- * 0, no faults, a fixed seed. Its control routes (`/_emulator/…`) set up the data the scenarios read.
+ * 0 unless given, no faults unless set through its control route, a fixed seed. Its control routes
+ * (`/_emulator/…`) set up the data the scenarios read, inject latency and show what was requested.
  *
  * @since 0.1.0
  */
@@ -27,9 +28,35 @@ export interface Emulator {
   readonly seedSession: (files: number) => Effect.Effect<string, BenchError>
   /** Creates an open, empty session; returns its id. */
   readonly createSession: Effect.Effect<string, BenchError>
-  /** Forgets every session and deletes every stored object. */
+  /** Forgets every session, fault and logged request, and deletes every stored object. */
   readonly reset: Effect.Effect<void, BenchError>
+  /** Replaces the fault rules, written as on the emulator's command line (e.g. `*:delay:20ms`). */
+  readonly setFaults: (rules: ReadonlyArray<string>) => Effect.Effect<void, BenchError>
+  /** How many requests of each route the emulator's log holds (since the last reset or clearing). */
+  readonly requestCounts: Effect.Effect<Readonly<Record<string, number>>, BenchError>
+  /** The sessions the emulator holds, as its inspection shows them. */
+  readonly sessions: Effect.Effect<ReadonlyArray<SessionInfo>, BenchError>
 }
+
+/**
+ * A session as the emulator's inspection (`GET /_emulator/sessions`) shows it, in the part the bench reads;
+ * times in milliseconds on the emulator's clock (`Date.now()`).
+ *
+ * @since 0.1.0
+ */
+export const SessionInfo = Schema.Struct({
+  sessionId: Schema.String,
+  uploads: Schema.Number,
+  /** When it was closed, i.e. when its ingestion started. */
+  endedAt: Schema.optional(Schema.Number),
+  /** When the last file of its ingestion settled. */
+  ingestedAt: Schema.optional(Schema.Number)
+})
+
+/**
+ * @since 0.1.0
+ */
+export type SessionInfo = typeof SessionInfo.Type
 
 /**
  * How the emulator is started.
@@ -43,6 +70,8 @@ export interface EmulatorOptions {
   readonly userAgent: string
   /** The emulator's limit of files per session. */
   readonly maxFilesPerSession: number
+  /** How long ingesting each document takes; 0 (done at close) unless given. */
+  readonly ingestionDelayMs?: number | undefined
 }
 
 const control = (base: string, path: string, body: unknown) =>
@@ -60,6 +89,24 @@ const control = (base: string, path: string, body: unknown) =>
     catch: (cause) => new BenchError({ step: `emulator control ${path}`, detail: String(cause) })
   })
 
+const inspect = <A, I>(base: string, path: string, schema: Schema.Schema<A, I>) =>
+  Effect.tryPromise({
+    try: async () => {
+      const response = await request(`${base}/_emulator/${path}`)
+      const text = await response.body.text()
+      if (response.statusCode >= 300) throw new Error(`${response.statusCode} ${text.slice(0, 300)}`)
+      return JSON.parse(text) as unknown
+    },
+    catch: (cause) => new BenchError({ step: `emulator inspection ${path}`, detail: String(cause) })
+  }).pipe(
+    Effect.flatMap(Schema.decodeUnknown(schema)),
+    Effect.mapError((error) =>
+      error._tag === "BenchError" ? error : new BenchError({ step: `emulator inspection ${path}`, detail: error.message })
+    )
+  )
+
+const LoggedRoutes = Schema.Array(Schema.Struct({ route: Schema.String }))
+
 const urlPattern = /http:\/\/[^\s"']+/
 
 const decodeSeeded = Schema.decodeUnknown(Schema.Struct({ session_id: Schema.String }))
@@ -71,7 +118,11 @@ const decodeSeeded = Schema.decodeUnknown(Schema.Struct({ session_id: Schema.Str
  * @since 0.1.0
  */
 export const start = Effect.fn("Emulator.start")(function*(options: EmulatorOptions) {
-  const settings: EmulatorSettings = { apiKey: options.apiKey, maxFilesPerSession: options.maxFilesPerSession }
+  const settings: EmulatorSettings = {
+    apiKey: options.apiKey,
+    maxFilesPerSession: options.maxFilesPerSession,
+    ingestionDelayMs: options.ingestionDelayMs ?? 0
+  }
   const command = Command.make(process.execPath, options.compiled.script("emulatorMain"), JSON.stringify(settings))
   const proc = yield* Command.start(command).pipe(
     Effect.mapError((error) => new BenchError({ step: "start emulator", detail: String(error) }))
@@ -137,5 +188,12 @@ export const start = Effect.fn("Emulator.start")(function*(options: EmulatorOpti
     catch: (cause) => new BenchError({ step: "create session", detail: String(cause) })
   })
   const reset = Effect.asVoid(control(base, "reset", {}))
-  return { target, seedSession, createSession, reset } satisfies Emulator
+  const setFaults = (rules: ReadonlyArray<string>) => Effect.asVoid(control(base, "faults", rules))
+  const requestCounts = Effect.map(inspect(base, "requests", LoggedRoutes), (logged) => {
+    const counts: Record<string, number> = {}
+    for (const { route } of logged) counts[route] = (counts[route] ?? 0) + 1
+    return counts
+  })
+  const sessions = inspect(base, "sessions", Schema.Array(SessionInfo))
+  return { target, seedSession, createSession, reset, setFaults, requestCounts, sessions } satisfies Emulator
 })

@@ -11,7 +11,7 @@ import type { ScenarioReport } from "./Report.js"
 import { formatDelta, formatNumber } from "./Report.js"
 import * as Runner from "./Runner.js"
 import type { Context } from "./Scenarios.js"
-import { cpu, floors, judge, metric, MiB, task } from "./Scenarios.js"
+import { againstFloor, cpu, floorGoal, judge, metric, MiB, platformFloor, task, withFloor } from "./Scenarios.js"
 import * as Stats from "./Stats.js"
 import type { Workload } from "./Task.js"
 
@@ -67,24 +67,25 @@ const pairs = (context: Context, workload: Workload, runs: number, warmup: numbe
 export const smallFiles = Effect.fn("UploadScenarios.smallFiles")(function*(context: Context, data: UploadData) {
   const { concurrency, fileBytes, files } = context.plan.upload
   const workload = uploadWorkload(context, data, data.small, concurrency)
-  const { baseline, sdk } = yield* pairs(context, workload, context.plan.runs, context.plan.upload.warmupPairs)
-  const rate = metric("files per second", "files/s", perSecond(sdk, 1), perSecond(baseline, 1))
-  const ratio = rate.ratio ?? Number.NaN
-  const table = context.ablation
-    ? yield* floors(context, workload, { unit: "file", count: files }, context.emulator.reset)
-    : undefined
+  const { baseline, floor, sdk } = yield* withFloor(
+    context,
+    workload,
+    { runs: context.plan.runs, warmup: context.plan.upload.warmupPairs },
+    context.emulator.reset
+  )
+  const cpuPerFile = metric("client CPU per file", "ms", cpu(sdk, files), cpu(baseline, files), cpu(floor, files))
+  const time = (results: ReadonlyArray<Runner.Result>) => results.map((r) => r.elapsedMs)
   return {
-    ...(table === undefined ? {} : { table }),
     id: 4,
     title: `upload ${files.toLocaleString("en-US")} files of ${fileBytes / 1024} KiB, concurrency ${concurrency}`,
-    goal: "files/s ≥ 0.90 × baseline",
-    verdict: judge(context.plan, ratio >= 0.9),
-    judgement: `${ratio.toFixed(3)} × baseline`,
+    goal: floorGoal("file"),
+    ...againstFloor(context.plan, cpuPerFile, 1.15),
+    floor: platformFloor,
     metrics: [
-      rate,
-      metric("time (open, upload, close)", "ms", sdk.map((r) => r.elapsedMs), baseline.map((r) => r.elapsedMs)),
-      metric("client CPU per file", "ms", cpu(sdk, files), cpu(baseline, files)),
-      metric("peak RSS", "MiB", rss(sdk), rss(baseline))
+      cpuPerFile,
+      metric("files per second", "files/s", perSecond(sdk, 1), perSecond(baseline, 1), perSecond(floor, 1)),
+      metric("time (open, upload, close)", "ms", time(sdk), time(baseline), time(floor)),
+      metric("peak RSS", "MiB", rss(sdk), rss(baseline), rss(floor))
     ],
     notes: [
       "Each run opens a session, sends every file from disk as an S3 presigned POST (`multipart/form-data`, fields " +

@@ -1,7 +1,8 @@
 /**
- * The emulator's process for the bench: `Emulator.start` with ingestion delay 0, no faults and a fixed
- * seed, on a free port of 127.0.0.1; prints its URL and serves until it is told to stop (SIGTERM), when
- * its temporary storage is removed. Uploads are stored in memory-backed `/dev/shm` where there is one,
+ * The emulator's process for the bench: `Emulator.start` with the ingestion delay of its settings (0 but
+ * for the wait scenario), no faults (the scenarios set them through the control route) and a fixed seed,
+ * on a free port of 127.0.0.1; prints its URL and serves until it is told to stop (SIGTERM), when its
+ * temporary storage is removed. Uploads are stored in memory-backed `/dev/shm` where there is one,
  * so that the disk adds no noise to the large-file runs (the emulator deletes them on every reset). The
  * argument is `EmulatorSettings` as JSON.
  */
@@ -30,7 +31,7 @@ Effect.gen(function*() {
     host: "127.0.0.1",
     port: 0,
     apiKeys: [settings.apiKey],
-    ingestionDelay: 0,
+    ingestionDelay: settings.ingestionDelayMs,
     seed: 1,
     faults: [],
     maxFilesPerSession: settings.maxFilesPerSession

@@ -8,8 +8,8 @@
  * - `--only 1,4`: run only these scenarios (2 and 3 run together);
  * - `--runs N`: N measured pairs and no warm-up pair (for profiling; the report is then not the issue's);
  * - `--ablation`: scenario 1 also runs with the SDK's retry, timeout, trace headers and tracer switched
- *   off one at a time, to tell what each costs per call; scenarios 1, 2 and 4 also run as bare
- *   `@effect/platform` programs (`PlatformTasks.ts`), to tell the SDK's share from the platform's;
+ *   off one at a time, to tell what each costs per call (scenarios 1, 2 and 4 always run beside the bare
+ *   `@effect/platform` floor, `PlatformTasks.ts`);
  * - `--cpu-prof`: every worker writes a V8 CPU profile into `bench/.bench-tmp/profiles`;
  * - `--heap-snapshot`: every worker writes a heap snapshot there after its timed part;
  * - `--big`: scenario 12 also runs its opt-in size (a million files), which the full plan leaves out.
@@ -28,6 +28,7 @@ import * as Compile from "./Compile.js"
 import * as Data from "./Data.js"
 import * as Emulator from "./Emulator.js"
 import * as Machine from "./Machine.js"
+import * as NetworkScenarios from "./NetworkScenarios.js"
 import * as Plan from "./Plan.js"
 import type { ScenarioReport } from "./Report.js"
 import * as Report from "./Report.js"
@@ -147,6 +148,11 @@ const program = Effect.gen(function*() {
   }
   if (wanted(7)) yield* Effect.flatMap(Scenarios.coldStart(context), done)
   if (wanted(8)) yield* Effect.flatMap(CliStart.cliStart(context, root, scratch), done)
+  if (wanted(9)) {
+    const latency = NetworkScenarios.latency(context, path.join(scratch, "latency"), sdkDefaults.uploadConcurrency)
+    yield* Effect.flatMap(latency, done)
+  }
+  if (wanted(10)) yield* Effect.flatMap(NetworkScenarios.wait(context, sdkDefaults.uploadConcurrency), done)
   if (wanted(11)) yield* Effect.flatMap(CliShare.cliShare(context, root, scratch), done)
   if (wanted(12)) yield* Effect.flatMap(RunMemory.runMemory(context, root, scratch, flags.big), done)
 
