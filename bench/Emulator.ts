@@ -101,7 +101,9 @@ const inspect = <A, I>(base: string, path: string, schema: Schema.Schema<A, I>) 
   }).pipe(
     Effect.flatMap(Schema.decodeUnknown(schema)),
     Effect.mapError((error) =>
-      error._tag === "BenchError" ? error : new BenchError({ step: `emulator inspection ${path}`, detail: error.message })
+      error._tag === "BenchError"
+        ? error
+        : new BenchError({ step: `emulator inspection ${path}`, detail: error.message })
     )
   )
 

@@ -54,7 +54,10 @@ const runWith = (context: Context, emulator: Emulator.Emulator, latencyMs: numbe
   Effect.gen(function*() {
     yield* emulator.reset
     if (latencyMs > 0) yield* emulator.setFaults([`*:delay:${latencyMs}ms`])
-    const result = yield* Runner.runWorker(context.runner, { ...task(context, "sdk", workload), target: emulator.target })
+    const result = yield* Runner.runWorker(context.runner, {
+      ...task(context, "sdk", workload),
+      target: emulator.target
+    })
     return { result, counts: yield* emulator.requestCounts } satisfies Run
   })
 
@@ -151,7 +154,13 @@ export const latency = Effect.fn("NetworkScenarios.latency")(function*(
       ])
     },
     tables: [{
-      header: [`concurrency (${label(warmup)}, ${sweepLatency} ms)`, "wall (ms, median)", "min", "max", "network floor (ms)"],
+      header: [
+        `concurrency (${label(warmup)}, ${sweepLatency} ms)`,
+        "wall (ms, median)",
+        "min",
+        "max",
+        "network floor (ms)"
+      ],
       rows: sweepRows.map((row) => [
         row.concurrency === defaultConcurrency ? `${row.concurrency} (default)` : String(row.concurrency),
         formatNumber(row.walls.median),
@@ -242,7 +251,17 @@ export const wait = Effect.fn("NetworkScenarios.wait")(function*(context: Contex
     const waitMs = median(runs.map((r) => r.waitMs))
     // One status read per second of waiting, the first one (at once) not counted.
     const allowedPolls = 1 + waitMs / 1000
-    return { files, runs, ingestionMs, allowedMs, lateMs, polls, waitMs, allowedPolls, pages: median(runs.map((r) => r.pages)) }
+    return {
+      files,
+      runs,
+      ingestionMs,
+      allowedMs,
+      lateMs,
+      polls,
+      waitMs,
+      allowedPolls,
+      pages: median(runs.map((r) => r.pages))
+    }
   })
   const met = rows.every((row) => row.lateMs <= row.allowedMs && row.polls <= row.allowedPolls)
   const pollTimes = yield* defaultPollTimes(12)

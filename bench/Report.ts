@@ -116,14 +116,26 @@ const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<
  */
 export const headline = (report: Report): Array<string> =>
   table(
-    ["#", "scenario", "SDK (median)", "floor (median)", "SDK / floor", "baseline (median)", "SDK / baseline", "goal", "result"],
+    [
+      "#",
+      "scenario",
+      "SDK (median)",
+      "floor (median)",
+      "SDK / floor",
+      "baseline (median)",
+      "SDK / baseline",
+      "goal",
+      "result"
+    ],
     report.scenarios.map((scenario) => {
       const metric = scenario.metrics[0]
       return [
         String(scenario.id),
         scenario.title,
         metric === undefined ? "–" : formatValue(metric.sdk.median, metric.unit),
-        metric?.floor === undefined ? "–" : `${formatValue(metric.floor.median, metric.unit)} (${scenario.floor ?? "floor"})`,
+        metric?.floor === undefined
+          ? "–"
+          : `${formatValue(metric.floor.median, metric.unit)} (${scenario.floor ?? "floor"})`,
         formatRatio(metric?.floorRatio),
         metric?.baseline === undefined ? "–" : formatValue(metric.baseline.median, metric.unit),
         formatRatio(metric?.ratio),
