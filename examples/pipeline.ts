@@ -28,6 +28,7 @@ const tickets = Stream.range(1, 12).pipe(
 
 const message = UploadEvent.UploadEvent.$match({
   SessionOpened: (e) => `session ${e.sessionId} opened`,
+  SessionPossiblyCreated: (e) => `a session may exist unseen: ${e.error.message}`,
   FileUploaded: (e) => `${e.name} uploaded (${e.bytes} bytes)`,
   FileFailed: (e) => `${e.name} not uploaded: ${e.error.message}`,
   BytesSent: (e) => `${e.bytes} bytes sent so far`,

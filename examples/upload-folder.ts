@@ -22,6 +22,7 @@ import * as Target from "./Target.js"
 /** One log line per event. */
 const describe = UploadEvent.UploadEvent.$match({
   SessionOpened: (e) => `session ${e.sessionId} opened`,
+  SessionPossiblyCreated: (e) => `a session may exist unseen: ${e.error.message}`,
   FileUploaded: (e) => `uploaded ${e.name} (${e.bytes} bytes${e.meta ? ", with metadata" : ""})`,
   FileFailed: (e) => `not uploaded ${e.name}: ${e.error.message}`,
   // Only with the \`progress\` option: bytes sent so far, while large files stream.

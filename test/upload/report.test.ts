@@ -8,6 +8,7 @@ import { IngestionTimeoutError } from "@effect-deepset/sdk/UploadErrors"
 import { assert, describe, it } from "@effect/vitest"
 import * as DateTime from "effect/DateTime"
 import * as Duration from "effect/Duration"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 
 const { FileIngested, FileUploaded, IngestionDone, IngestionFailed, IngestionProgress, SessionClosed, SessionOpened } =
@@ -123,6 +124,23 @@ describe("UploadReport after waiting: no silent drops", () => {
     assert.deepStrictEqual(encoded.sessions[0]!.unmatchedNames, ["\"comma,semi"])
     const decoded = Schema.decodeUnknownSync(UploadReport.UploadReport)(JSON.parse(JSON.stringify(encoded)))
     assert.deepStrictEqual(decoded, report)
+  })
+
+  it("tries to create a session that may have created one unseen are counted, and absent when there were none", () => {
+    const error = new Errors.ServerError({
+      method: "POST",
+      url: "fake://sessions",
+      status: 500,
+      retryAfter: Option.none(),
+      body: ""
+    })
+    const possibly = (willRetry: boolean) => UploadEvent.UploadEvent.SessionPossiblyCreated({ error, willRetry })
+    const report = UploadReport.fromEvents([possibly(true), possibly(true), ...s1])
+    assert.strictEqual(report.possiblyCreated, 2)
+    assert.strictEqual(report.uploaded, 3)
+    assert.isUndefined(UploadReport.fromEvents(s1).possiblyCreated)
+    const encoded = Schema.encodeSync(UploadReport.UploadReport)(report)
+    assert.strictEqual(Schema.decodeUnknownSync(UploadReport.UploadReport)(encoded).possiblyCreated, 2)
   })
 
   it("step leaves the fold it was given as it was", () => {

@@ -32,6 +32,11 @@ export const line = (
       return Option.some(
         `${style.dim("session")}  ${event.sessionId} opened, expires ${Format.dateTime(event.expiresAt)}`
       )
+    case "SessionPossiblyCreated":
+      return Option.some(
+        `${style.yellow("session")}  creating one failed (${event.error.message}); the service may hold it, ` +
+          `empty (it ingests nothing)${event.willRetry ? "; trying again" : ""}`
+      )
     case "FileUploaded":
       return detail === "all"
         ? Option.some(

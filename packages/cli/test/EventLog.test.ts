@@ -1,3 +1,4 @@
+import { Errors } from "@effect-deepset/sdk"
 import { UploadEvent } from "@effect-deepset/sdk/UploadEvent"
 import { assert, describe, it } from "@effect/vitest"
 import * as DateTime from "effect/DateTime"
@@ -36,6 +37,23 @@ describe("EventLog", () => {
       EventLog.line(closed, all),
       Option.some("session  s-1 closed: 3 documents sent, ingestion started")
     )
+  })
+
+  it("a try to create a session that may have created one gets a line in both modes, saying whether it goes on", () => {
+    const error = new Errors.ServerError({
+      method: "POST",
+      url: "https://api.example/sessions",
+      status: 503,
+      retryAfter: Option.none(),
+      body: ""
+    })
+    const event = UploadEvent.SessionPossiblyCreated({ error, willRetry: true })
+    const expected = `session  creating one failed (${error.message}); the service may hold it, empty (it ingests ` +
+      "nothing); trying again"
+    assert.deepStrictEqual(EventLog.line(event, all), Option.some(expected))
+    assert.deepStrictEqual(EventLog.line(event, notable), Option.some(expected))
+    const last = EventLog.line(UploadEvent.SessionPossiblyCreated({ error, willRetry: false }), notable)
+    assert.isFalse(Option.getOrThrow(last).includes("trying again"))
   })
 
   it("a skipped entry gets a line in both modes: it is not a failure, but it is not silent either", () => {

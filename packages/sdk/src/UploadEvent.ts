@@ -17,6 +17,11 @@ import type { UploadReport } from "./UploadReport.js"
  * One step of an upload.
  *
  * - `SessionOpened`: a session was created; files go to it until it is full.
+ * - `SessionPossiblyCreated`: a try to create a session failed in a way that leaves open whether the service
+ *   created it anyway (a timeout, a reset, a 5xx; `error`). Such a session holds no files, so closing or
+ *   expiring it ingests nothing, but it stays in the workspace's open sessions until then. `willRetry` when
+ *   the run tries again. Failures that prove nothing was created (a 401, an unknown workspace) have no event:
+ *   they fail the files, or the run with `failFast`.
  * - `FileUploaded`: a document (and its metadata companion, if it has one) reached S3.
  * - `FileFailed`: a document did not reach S3; `error` says why. `metaUploaded` tells whether its
  *   companion was stored before the document failed (companions go first, so a document never lands
@@ -44,6 +49,10 @@ export type UploadEvent = Data.TaggedEnum<{
   SessionOpened: {
     readonly sessionId: string
     readonly expiresAt: DateTime.Utc
+  }
+  SessionPossiblyCreated: {
+    readonly error: Errors.CreateError
+    readonly willRetry: boolean
   }
   FileUploaded: {
     /** The source's position in the input. */
@@ -120,6 +129,7 @@ export type UploadEvent = Data.TaggedEnum<{
  *
  * const describe = UploadEvent.UploadEvent.$match({
  *   SessionOpened: (e) => `opened ${e.sessionId}`,
+ *   SessionPossiblyCreated: (e) => `a session may exist unseen: ${e.error.message}`,
  *   FileUploaded: (e) => `uploaded ${e.name} (${e.bytes} bytes)`,
  *   FileFailed: (e) => `failed ${e.name}: ${e.error.message}`,
  *   BytesSent: (e) => `${e.bytes} bytes sent`,

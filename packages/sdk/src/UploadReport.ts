@@ -136,14 +136,19 @@ export class SessionReport extends Schema.Class<SessionReport>("@effect-deepset/
 }) {}
 
 /**
- * The report of an upload. `files` is in input order and holds one entry per source.
+ * The report of an upload. `files` is in input order and holds one entry per source. `possiblyCreated`,
+ * present when not 0, counts the tries to create a session that failed in a way that leaves open whether
+ * the service created one anyway (a timeout, a reset, a 5xx): the workspace may hold that many empty open
+ * sessions the run never learned of. They hold no files, so closing or expiring them ingests nothing
+ * (`UploadSessions.streamList` finds them; the CLI's `sessions close --all-open` closes them).
  *
  * @since 0.1.0
  * @category models
  */
 export class UploadReport extends Schema.Class<UploadReport>("@effect-deepset/sdk/UploadReport")({
   sessions: Schema.Array(SessionReport),
-  files: Schema.Array(FileReport)
+  files: Schema.Array(FileReport),
+  possiblyCreated: Schema.optional(Schema.Number)
 }) {
   /** How many sources the report covers. */
   get total(): number {
@@ -199,6 +204,8 @@ export interface Fold {
    * wait for it ended (`IngestionDone`).
    */
   readonly unmatched: HashMap.HashMap<string, Chunk.Chunk<string>>
+  /** Failed tries to create a session after which the service may hold one (`SessionPossiblyCreated`). */
+  readonly possiblyCreated: number
 }
 
 /**
@@ -212,7 +219,8 @@ export const initial: Fold = {
   order: Chunk.empty(),
   files: HashMap.empty(),
   uploaded: HashMap.empty(),
-  unmatched: HashMap.empty()
+  unmatched: HashMap.empty(),
+  possiblyCreated: 0
 }
 
 const trusted = { disableValidation: true } as const
@@ -243,6 +251,8 @@ export const step = (fold: Fold, event: UploadEvent): Fold => {
   switch (event._tag) {
     case "SessionOpened":
       return withSession(fold, event.sessionId, identity)
+    case "SessionPossiblyCreated":
+      return { ...fold, possiblyCreated: fold.possiblyCreated + 1 }
     case "FileUploaded": {
       const { bytes, index, input, name, sessionId } = event
       const file = new FileReport({
@@ -370,7 +380,8 @@ export const fromFold = (fold: Fold): UploadReport =>
         onSome: (names) => new SessionReport({ ...session, unmatchedNames: Chunk.toReadonlyArray(names) }, trusted)
       })
     })),
-    files: Array.from(HashMap.values(fold.files)).sort((a, b) => a.index - b.index)
+    files: Array.from(HashMap.values(fold.files)).sort((a, b) => a.index - b.index),
+    ...(fold.possiblyCreated === 0 ? {} : { possiblyCreated: fold.possiblyCreated })
   }, trusted)
 
 /**

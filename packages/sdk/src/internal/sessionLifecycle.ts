@@ -70,8 +70,9 @@ const isAmbiguous = (error: Errors.CreateError): error is Exclude<Errors.CreateE
  * run retries after ambiguous failures (a timeout, a reset, a 5xx): a session created unseen is empty, and
  * closing or expiring an empty session ingests nothing. Three more tries, 1, 2 and 4 seconds apart.
  */
+const openRetries = 3
 export const openRetry: Schedule.Schedule<unknown, Errors.CreateError> = Schedule.exponential("1 second").pipe(
-  Schedule.intersect(Schedule.recurs(3)),
+  Schedule.intersect(Schedule.recurs(openRetries)),
   Schedule.whileInput(isAmbiguous)
 )
 
@@ -135,13 +136,15 @@ export const make = (options: Options, emit: Emit): Effect.Effect<Lifecycle, nev
     const slots = yield* Ref.make<ReadonlyArray<Slot>>([])
 
     const open = Effect.gen(function*() {
+      // A try that may have created a session unseen is an event, which the report counts.
+      const tries = yield* Ref.make(0)
       const session = yield* S3Session.open(options).pipe(
         Effect.provideService(Scope.Scope, scope),
         Effect.tapError((error) =>
           isAmbiguous(error)
-            ? Effect.logWarning(
-              `Opening an upload session failed (${error.message}); the service may have created one that this ` +
-                "run never heard of. It holds no files, so closing or expiring it ingests nothing."
+            ? Effect.flatMap(
+              Ref.updateAndGet(tries, (n) => n + 1),
+              (n) => emit(UploadEvent.SessionPossiblyCreated({ error, willRetry: n <= openRetries }))
             )
             : Effect.void
         ),
