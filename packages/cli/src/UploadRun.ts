@@ -135,19 +135,15 @@ export const run = Effect.fn("UploadRun.run")(function*(options: Options) {
 const totalBytes = (sources: ReadonlyArray<UploadSource.UploadSource>) =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
-    let sum = 0
-    for (const source of sources) {
-      // A skipped entry is not sent: its size is no part of the plan.
-      if (source.skip !== undefined) continue
-      if (typeof source.body === "object" && "path" in source.body) {
-        // A file that cannot be stat'ed fails alone during the upload; here it only counts as 0.
-        sum += yield* fs.stat(source.body.path).pipe(
-          Effect.map((info) => Number(info.size)),
-          Effect.orElseSucceed(() => 0)
-        )
-      }
-    }
-    return sum
+    // Many stats at a time: one after another, they held up the first request (a round trip to the thread
+    // pool each, 3 000 files ~0.3 s on a busy machine).
+    const sizes = yield* Effect.forEach(sources, (source) =>
+      // A skipped entry is not sent: its size is no part of the plan. A file that cannot be stat'ed fails
+      // alone during the upload; here it only counts as 0.
+      source.skip === undefined && typeof source.body === "object" && "path" in source.body
+        ? fs.stat(source.body.path).pipe(Effect.map((info) => Number(info.size)), Effect.orElseSucceed(() => 0))
+        : Effect.succeed(0), { concurrency: 32 })
+    return sizes.reduce((sum, size) => sum + size, 0)
   })
 
 const upload = (
