@@ -6,12 +6,46 @@
 import * as esbuild from "esbuild"
 import { spawnSync } from "node:child_process"
 import { readFileSync, rmSync } from "node:fs"
-import { join, resolve } from "node:path"
+import { dirname, join, resolve } from "node:path"
 
 // `node bundle.mjs DIR` bundles into DIR instead (the bench builds its own copy there).
 const outdir = process.argv[2] === undefined ? new URL("bundle/", import.meta.url).pathname : resolve(process.argv[2])
 const packageDir = new URL(".", import.meta.url).pathname
 rmSync(outdir, { recursive: true, force: true })
+
+// `@effect/platform-node`'s HttpClient takes `Agent`, `getGlobalDispatcher` and the request API from undici,
+// whose index also evaluates fetch, WebSocket, cookies, caches and mocks: the upload's first request waited
+// ~40 ms (at a load of 9) for what it never uses. Its imports of "undici" get these parts alone, from the
+// same copy of undici (exact-pinned: a new version of either is checked by the bundled CLI's tests).
+const undiciCore = {
+  name: "undici-core",
+  setup(build) {
+    build.onResolve({ filter: /^undici$/ }, async (args) => {
+      // Only for the importer whose use of undici is known; any other gets all of it.
+      if (args.pluginData === "undici-core" || !args.importer.includes("/@effect/platform-node/")) return undefined
+      const resolved = await build.resolve("undici", {
+        kind: args.kind,
+        resolveDir: args.resolveDir,
+        pluginData: "undici-core"
+      })
+      if (resolved.errors.length > 0) return { errors: resolved.errors }
+      return { path: resolved.path, namespace: "undici-core" }
+    })
+    build.onLoad({ filter: /.*/, namespace: "undici-core" }, (args) => ({
+      resolveDir: dirname(args.path),
+      loader: "js",
+      contents: [
+        "const Dispatcher = require(\"./lib/dispatcher/dispatcher\")",
+        "Object.assign(Dispatcher.prototype, require(\"./lib/api\"))",
+        "module.exports = {",
+        "  Dispatcher,",
+        "  Agent: require(\"./lib/dispatcher/agent\"),",
+        "  getGlobalDispatcher: require(\"./lib/global\").getGlobalDispatcher",
+        "}"
+      ].join("\n")
+    }))
+  }
+}
 
 const common = {
   bundle: true,
@@ -27,6 +61,7 @@ const common = {
     js:
       "import { createRequire as __bundleRequire } from \"node:module\"; const require = __bundleRequire(import.meta.url);"
   },
+  plugins: [undiciCore],
   logLevel: "warning"
 }
 
