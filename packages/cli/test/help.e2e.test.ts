@@ -1,0 +1,104 @@
+/**
+ * The help texts recorded into the bundle (`HelpText`, `bundle.mjs`): the built executable, bundled afresh
+ * for this file, prints for each help request exactly what the CLI renders from its sources, on a colour
+ * terminal, under `NO_COLOR`, under `TERM=dumb` and into a pipe; and it does so without any chunk of the CLI.
+ */
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { spawnSync } from "node:child_process"
+import { copyFileSync, cpSync, mkdtempSync, readdirSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import * as Ansi from "../src/Ansi.js"
+import { baseEnv, root } from "./support/CliProcess.js"
+
+const timeout = 180_000
+
+let dir = ""
+let bin = ""
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "deepset-upload-help-"))
+  copyFileSync(join(root, "packages/cli/package.json"), join(dir, "package.json"))
+  const built = spawnSync(process.execPath, [join(root, "packages/cli/bundle.mjs"), join(dir, "bundle")], {
+    cwd: root,
+    encoding: "utf8"
+  })
+  if (built.status !== 0) throw new Error(built.stderr)
+  bin = join(dir, "bundle", "bin.js")
+}, timeout)
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+const quote = (word: string): string => `'${word.replaceAll("'", `'\\''`)}'`
+
+type Where = "terminal" | "pipe"
+
+/** Runs a command line on a pty (util-linux `script`) or into a pipe: what it printed and its exit code. */
+const run = (command: ReadonlyArray<string>, where: Where, env: Record<string, string>) => {
+  const line = command.map(quote).join(" ")
+  const result = where === "terminal"
+    ? spawnSync("script", ["-qec", line, "/dev/null"], { cwd: root, env: { ...baseEnv, ...env }, encoding: "utf8" })
+    : spawnSync(command[0]!, command.slice(1), { cwd: root, env: { ...baseEnv, ...env }, encoding: "utf8" })
+  return { output: result.stdout + result.stderr, exitCode: result.status }
+}
+
+const bundled = (args: ReadonlyArray<string>) => [process.execPath, bin, ...args]
+const fromSources = (args: ReadonlyArray<string>) => [
+  process.execPath,
+  "--conditions=source",
+  "--import",
+  "tsx",
+  "packages/cli/src/bin.ts",
+  ...args
+]
+
+const requests: ReadonlyArray<ReadonlyArray<string>> = [
+  ["--help"],
+  ["-h"],
+  ["sessions", "--help"],
+  ["sessions", "files", "--help"],
+  ["sessions", "close", "-h"]
+]
+
+const settings: ReadonlyArray<readonly [string, Where, Record<string, string>]> = [
+  ["colour terminal", "terminal", { TERM: "xterm-256color" }],
+  ["NO_COLOR", "terminal", { TERM: "xterm-256color", NO_COLOR: "1" }],
+  ["TERM=dumb", "terminal", { TERM: "dumb" }],
+  ["pipe", "pipe", { TERM: "xterm-256color" }]
+]
+
+describe("deepset-upload --help from the bundle", () => {
+  it("prints what the CLI renders from its sources, with escapes only where they are allowed", () => {
+    for (const args of requests) {
+      for (const [name, where, env] of settings) {
+        const recorded = run(bundled(args), where, env)
+        const rendered = run(fromSources(args), where, env)
+        const label = `${args.join(" ")} (${name})`
+        assert.strictEqual(recorded.exitCode, 0, label)
+        assert.strictEqual(recorded.output, rendered.output, label)
+        assert.include(Ansi.strip(recorded.output), "USAGE", label)
+        assert.strictEqual(Ansi.strip(recorded.output) !== recorded.output, name === "colour terminal", label)
+      }
+    }
+  }, timeout)
+
+  it("needs no chunk of the CLI; any other command line does", () => {
+    // bin.js alone with the small chunks it imports statically: the CLI's chunks (Cli, Effect, …) are gone.
+    const bare = join(dir, "bare")
+    cpSync(join(dir, "bundle"), join(bare, "bundle"), { recursive: true })
+    copyFileSync(join(dir, "package.json"), join(bare, "package.json"))
+    for (const file of readdirSync(join(bare, "bundle"))) {
+      if (/^(Cli|Effect|NodeContext|Signals|UploadRun)-/.test(file)) rmSync(join(bare, "bundle", file))
+    }
+    const help = run([process.execPath, join(bare, "bundle", "bin.js"), "sessions", "list", "--help"], "pipe", {})
+    assert.strictEqual(help.exitCode, 0)
+    assert.include(help.output, "deepset-upload sessions list")
+    const other = run(
+      [process.execPath, join(bare, "bundle", "bin.js"), "sessions", "list", "--limit", "2"],
+      "pipe",
+      {}
+    )
+    assert.notStrictEqual(other.exitCode, 0)
+    assert.include(other.output, "Cannot find module")
+  }, timeout)
+})
