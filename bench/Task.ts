@@ -27,8 +27,8 @@ export interface Target {
 /**
  * The SDK's settings a `GetStatus` run can switch off one by one, to tell what each costs (`--ablation`):
  * its retry policy, its per-attempt timeout, the trace headers on API requests, or tracing altogether.
- * `platform client` is no SDK at all: the same request through `@effect/platform`'s `HttpClient` on
- * `NodeHttpClient.layerUndici`, parsed with `JSON.parse`, the floor of any client built on it.
+ * `platform client` is no SDK at all: the platform floor of `PlatformTasks.ts` (the same request through
+ * `@effect/platform`'s `HttpClient` on `NodeHttpClient.layerUndici`, the same `Schema` decode).
  *
  * @since 0.1.0
  */
