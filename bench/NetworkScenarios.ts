@@ -315,8 +315,9 @@ export const wait = Effect.fn("NetworkScenarios.wait")(function*(context: Contex
       "(both clocks are this machine's `Date.now()`). Status reads and pages are counted in the emulator's log.",
       `The SDK's default schedule (\`Upload.defaultIngestionSchedule\`) reads the status at ${
         pollTimes.map((ms) => formatNumber(ms / 1000)).join(", ")
-      } s after the wait starts, then every 10 s: an ingestion that ends just after a read is seen at the next ` +
-      "one, up to half its time late below 20 s and up to 10 s late beyond."
+      } s after the wait starts (and on): an ingestion that ends just after a read is seen only at the next ` +
+      "one, so the gap between two reads is how late the report can be, and the listing of every file's state " +
+      `(\`getFiles\`, ${maxPageSize} a page) comes on top.`
     ]
   } satisfies ScenarioReport
 }, Effect.scoped)
