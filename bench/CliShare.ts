@@ -102,7 +102,9 @@ export const cliEnv = (context: Context): Record<string, string> => ({
   DEEPSET_WORKSPACE: context.emulator.target.workspace
 })
 
-type Client = "cli" | "sdk"
+// `sdk` lists the folder as the CLI does (`UploadSource.fromPaths`); `sdk-each` reads it and takes each file
+// with `fromPath`, without the walk's checks (a link's target, a stat per entry).
+type Client = "cli" | "sdk" | "sdk-each"
 type Concurrency = "10" | "default"
 
 /**
@@ -124,7 +126,10 @@ export const cliShare = Effect.fn("CliShare.cliShare")(function*(context: Contex
       context.emulator.reset,
       client === "cli"
         ? run([bin, folder, "--no-journal", ...(concurrency === "default" ? [] : ["--concurrency", concurrency])], env)
-        : run([sdkScript, folder, concurrency], { ...env, BENCH_TARGET: JSON.stringify(context.emulator.target) })
+        : run([sdkScript, folder, concurrency, client === "sdk" ? "paths" : "each"], {
+          ...env,
+          BENCH_TARGET: JSON.stringify(context.emulator.target)
+        })
     )
   const jobs: ReadonlyArray<readonly [Client, "one" | Concurrency]> = [
     ["cli", "one"],
@@ -132,7 +137,9 @@ export const cliShare = Effect.fn("CliShare.cliShare")(function*(context: Contex
     ["cli", "10"],
     ["sdk", "10"],
     ["cli", "default"],
-    ["sdk", "default"]
+    ["sdk", "default"],
+    ["sdk-each", "one"],
+    ["sdk-each", "10"]
   ]
   const results = new Map<string, Array<Usage>>()
   // Discarded rounds first (one in the full plan) warm the disk cache; the order is reversed every other round.
@@ -180,6 +187,12 @@ export const cliShare = Effect.fn("CliShare.cliShare")(function*(context: Contex
       cpu10,
       cpuDefault,
       metric(
+        "CPU per file, --concurrency 10 (CLI | Upload.files of readdir + fromPath, no walk)",
+        "ms",
+        perFile("cli", "10"),
+        perFile("sdk-each", "10")
+      ),
+      metric(
         "CPU of a 1-file run (start, one session)",
         "ms",
         of("cli", "one").map((u) => u.cpuMs),
@@ -192,10 +205,14 @@ export const cliShare = Effect.fn("CliShare.cliShare")(function*(context: Contex
       metric("wall time of a 1-file run", "ms", wall("cli", "one"), wall("sdk", "one"))
     ],
     notes: [
-      "The \"SDK\" column is the bundled CLI (`node bundle/bin.js <folder> --no-journal`, output to a pipe, so " +
-      "plain lines), the baseline one `node` process running `Upload.files` on the same files " +
-      "(`bench/cliShareSdk.ts`, compiled like the workers); both against the bench's emulator, reset before " +
-      "every run, in rounds of six runs (1 file, 2 000 at 10, 2 000 at the default, each client) with the " +
+      "The \"SDK\" column is the bundled CLI (`node bundle/bin.js <folder> --no-journal`, stdout to /dev/null, " +
+      "so plain lines), the baseline one `node` process running `Upload.files` on the same files " +
+      "(`bench/cliShareSdk.ts`, compiled like the workers) listing the folder as the CLI does " +
+      "(`UploadSource.fromPaths`: a link check and a stat per entry), so that the ratio is the CLI's own share; " +
+      "the third row's baseline takes the files with `readdir` and `fromPath` instead, to show what the walk " +
+      "costs. All against the bench's emulator, reset before " +
+      "every run, in rounds of eight runs (1 file, 2 000 at 10, 2 000 at the default, each client; 1 file and " +
+      "2 000 at 10 without the walk) with the " +
       "order reversed every other round, after one discarded round. CPU and peak RSS are each process's own " +
       "`process.resourceUsage()` at its exit (a preload, `--import`); CPU per file is the 2 000-file run's " +
       `CPU less the same round's 1-file run, over ${files - 1}. The journal is off (its cost is ` +
