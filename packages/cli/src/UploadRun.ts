@@ -128,7 +128,9 @@ export const run = Effect.fn("UploadRun.run")(function*(options: Options) {
       }${options.recursive ? "" : " (folders are read without their sub-folders; --recursive reads those too)"}.`
     })
   }
-  const bytes = yield* totalBytes(sources)
+  // The total is for the bar and the first line, which `--json` and `--json-lines` do not print: a stat per file
+  // spared.
+  const bytes = output.mode === "json" ? 0 : yield* totalBytes(sources)
   yield* Effect.scoped(Connection.provide(target, (connected) => upload(options, output, connected, sources, bytes)))
 })
 
