@@ -1,8 +1,9 @@
 /**
  * Scenario 8, the CLI's start: the bundled `deepset-upload` (`packages/cli/bundle.mjs`, built afresh into
- * the run's scratch folder) runs `--version` and `--help` in a new `node` process each time, beside a bare
- * `node -e 0`; and an upload of one file to the bench's emulator, timed from the command's start to its
- * first request reaching the API (through a recording proxy in this process). Goals of issue 15:
+ * the run's scratch folder) runs `--version`, `--help` and a usage error (not judged) in a new `node` process
+ * each time, beside a bare `node -e 0`; and an upload of one file to the bench's emulator, timed from the
+ * command's start to its first request reaching the API (through a recording proxy in this process). Goals of
+ * issue 15:
  * `--version` and `--help` within 4× a bare node, the first request within 500 ms.
  *
  * @since 0.1.0
@@ -49,14 +50,14 @@ export const bundle = (root: string, dir: string) =>
     catch: (cause) => new BenchError({ step: "bundle the CLI", detail: String(cause) })
   })
 
-/** Wall time of one process from spawn to exit; fails on a non-zero exit. */
-const timed = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv = process.env) =>
+/** Wall time of one process from spawn to exit; fails on another exit code than `expected`. */
+const timed = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv = process.env, expected = 0) =>
   Effect.try({
     try: () => {
       const started = now()
       const result = spawnSync(process.execPath, args, { env, encoding: "utf8" })
       const elapsed = now() - started
-      if (result.status !== 0) throw new Error(`exit ${result.status}: ${result.stderr.slice(0, 500)}`)
+      if (result.status !== expected) throw new Error(`exit ${result.status}: ${result.stderr.slice(0, 500)}`)
       return elapsed
     },
     catch: (cause) => new BenchError({ step: `node ${args.join(" ")}`, detail: String(cause) })
@@ -131,6 +132,7 @@ export const cliStart = Effect.fn("CliStart.cliStart")(function*(context: Contex
   const bare: Array<number> = []
   const version: Array<number> = []
   const help: Array<number> = []
+  const mistyped: Array<number> = []
   const firstRequest: Array<number> = []
   const total: Array<number> = []
   // One of each per round, alternated, so that a noisy moment hits all alike; a first round warms the disk cache.
@@ -138,11 +140,14 @@ export const cliStart = Effect.fn("CliStart.cliStart")(function*(context: Contex
     const b = yield* timed(["-e", "0"])
     const v = yield* timed([bin, "--version"])
     const h = yield* timed([bin, "--help"], { ...process.env, NO_COLOR: "1" })
+    // A usage error is answered by the CLI itself (the command tree, not the recorded help): exit code 2.
+    const m = yield* timed([bin, folder, "--concurency", "4"], { ...process.env, NO_COLOR: "1" }, 2)
     const u = yield* upload(bin, folder, context.emulator.target.baseUrl, context)
     if (round < 0) continue
     bare.push(b)
     version.push(v)
     help.push(h)
+    mistyped.push(m)
     firstRequest.push(u.firstRequest)
     total.push(u.total)
   }
@@ -164,6 +169,7 @@ export const cliStart = Effect.fn("CliStart.cliStart")(function*(context: Contex
     metrics: [
       versionMetric,
       helpMetric,
+      metric("a usage error (--concurency 4), process start to exit", "ms", mistyped, bare),
       firstMetric,
       metric("upload of one file, start to exit", "ms", total, undefined)
     ],
@@ -171,7 +177,9 @@ export const cliStart = Effect.fn("CliStart.cliStart")(function*(context: Contex
       "The \"SDK\" column is the bundled CLI (`node bundle/bin.js`, built by `packages/cli/bundle.mjs` for the run), " +
       "the baseline a bare `node -e 0`; wall time from spawn to exit, one new process each, rounds alternated " +
       "after one discarded round. The upload sends one small file to the bench's emulator (`--no-journal " +
-      "--json`), its API requests through a proxy in the bench process that notes the first one's arrival."
+      "--json`), its API requests through a proxy in the bench process that notes the first one's arrival.",
+      "`--help` is printed from the texts `bundle.mjs` recorded into `bin.js` (`HelpText`), without loading the " +
+      "CLI; the usage error (not judged) loads the command tree, as every command but `--version` and help does."
     ]
   } satisfies ScenarioReport
 })
