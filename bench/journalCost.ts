@@ -10,7 +10,8 @@
  * `npx tsx --conditions=source bench/journalCost.ts [--rounds N] [--files N] [--concurrency N] [--bytes N]
  *   [--variants none,file,memory,nosync]`
  *
- * Prints, per variant, the median files/s, and the median of each round's ratio to the run without a journal.
+ * Prints, per variant, the median files/s, the median of each round's ratio to the run without a journal, and the
+ * client process's CPU time per file (user + system, `process.cpuUsage`).
  *
  * @since 0.1.0
  */
@@ -139,12 +140,15 @@ const main = async () => {
         : undefined
       const options = service === undefined ? {} : { journal: { service, root: data, workspace: "default" } }
       const started = performance.now()
+      const cpu = process.cpuUsage()
       const report = yield* Upload.files(sources, { concurrency, writeMode: "KEEP", ...options })
       const elapsed = performance.now() - started
+      const { system, user } = process.cpuUsage(cpu)
       if (!report.ok || report.uploaded !== files) {
         return yield* Effect.dieMessage(`uploaded ${report.uploaded} of ${files}`)
       }
-      return files / (elapsed / 1000)
+      // The client's CPU time per file (µs), a second measure less bent by the other processes on the machine.
+      return { rate: files / (elapsed / 1000), cpu: (user + system) / files }
     }))
 
   const runtimeRun = <A>(effect: Effect.Effect<A, unknown, Layer.Layer.Success<typeof layer>>) =>
@@ -157,20 +161,24 @@ const main = async () => {
   for (const variant of variants) await runtimeRun(run(variant))
   const rates = new Map<Variant, Array<number>>(variants.map((variant) => [variant, []]))
   const ratios = new Map<Variant, Array<number>>(variants.map((variant) => [variant, []]))
+  const cpus = new Map<Variant, Array<number>>(variants.map((variant) => [variant, []]))
   for (let round = 0; round < rounds; round++) {
     // The order turns every round, so that no variant always runs first.
     const order = variants.map((_, i) => variants[(i + round) % variants.length]!)
-    const now = new Map<Variant, number>()
+    const now = new Map<Variant, { readonly rate: number; readonly cpu: number }>()
     for (const variant of order) now.set(variant, await runtimeRun(run(variant)))
+    const none = now.get("none")?.rate ?? Number.NaN
     for (const variant of variants) {
-      rates.get(variant)!.push(now.get(variant)!)
-      ratios.get(variant)!.push(now.get(variant)! / now.get("none")!)
+      rates.get(variant)!.push(now.get(variant)!.rate)
+      ratios.get(variant)!.push(now.get(variant)!.rate / none)
+      cpus.get(variant)!.push(now.get(variant)!.cpu)
     }
     console.log(
-      `round ${round + 1}: ` +
-        variants.map((variant) =>
-          `${variant} ${now.get(variant)!.toFixed(0)} files/s (${(now.get(variant)! / now.get("none")!).toFixed(3)})`
-        ).join(", ")
+      `round ${round + 1} (load ${loadavg()[0]!.toFixed(1)}): ` +
+        variants.map((variant) => {
+          const { cpu, rate } = now.get(variant)!
+          return `${variant} ${rate.toFixed(0)} files/s (${(rate / none).toFixed(3)}) ${cpu.toFixed(0)} µs CPU/file`
+        }).join(", ")
     )
   }
   for (const variant of variants) {
@@ -178,7 +186,9 @@ const main = async () => {
     console.log(
       `${variant}: median ${median(rates.get(variant)!).toFixed(0)} files/s; ratio to none: median ${
         median(r).toFixed(3)
-      } (min ${Math.min(...r).toFixed(3)}, max ${Math.max(...r).toFixed(3)})`
+      } (min ${Math.min(...r).toFixed(3)}, max ${Math.max(...r).toFixed(3)}); client CPU median ${
+        median(cpus.get(variant)!).toFixed(0)
+      } µs/file`
     )
   }
 

@@ -19,6 +19,7 @@
  * import * as DateTime from "effect/DateTime"
  * import * as Effect from "effect/Effect"
  * import * as Layer from "effect/Layer"
+import type * as ParseResult from "effect/ParseResult"
  *
  * const path = UploadJournal.defaultPath({
  *   workspace: "docs",
@@ -46,6 +47,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
+import type * as ParseResult from "effect/ParseResult"
 import * as Predicate from "effect/Predicate"
 import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
@@ -339,9 +341,30 @@ export class UploadJournalError
   }
 }
 
-const encodeRecord = Schema.encodeEither(JournalRecord)
-const decodeRecord = Schema.decodeUnknownEither(JournalRecord)
 const knownTypes: ReadonlySet<string> = new Set(recordTypes)
+
+// One encoder per record type, picked by `type` (a union would try its members in turn); the union for a
+// value whose `type` is none of them, so that the error says what it is.
+const encoderOf = <A extends JournalRecord, I>(schema: Schema.Schema<A, I>) =>
+  Schema.encodeEither(schema) as (record: JournalRecord) => Either.Either<I, ParseResult.ParseError>
+const encoders: { readonly [T in JournalRecord["type"]]: ReturnType<typeof encoderOf> } = {
+  run: encoderOf(RunStarted),
+  session: encoderOf(SessionOpened),
+  sending: encoderOf(Sending),
+  sent: encoderOf(Sent),
+  failed: encoderOf(Failed),
+  closed: encoderOf(Closed),
+  ingested: encoderOf(Ingested),
+  finished: encoderOf(Finished)
+}
+const encodeUnion = encoderOf(JournalRecord)
+const encodeRecord = (record: JournalRecord) => {
+  const type: unknown = Predicate.isRecord(record) ? record.type : undefined
+  return (typeof type === "string" && knownTypes.has(type) ? encoders[type as JournalRecord["type"]] : encodeUnion)(
+    record
+  )
+}
+const decodeRecord = Schema.decodeUnknownEither(JournalRecord)
 
 /**
  * One record as its line: JSON, `v` and `type` first, ending with `\n`.

@@ -62,8 +62,8 @@ export const make = <E>(target: Target<E>): Effect.Effect<Writer<E>, never, Scop
   Effect.gen(function*() {
     const queue = yield* Queue.unbounded<Pending<E>>()
     const poisoned = yield* Ref.make(Option.none<Exit.Exit<void, E>>())
-    const closed = yield* Ref.make(false)
-    const gate = yield* Effect.makeSemaphore(1)
+    // Checked and offered to in one synchronous step, so that no append slips in once the scope closes.
+    let closed = false
 
     const commit = (batch: ReadonlyArray<Pending<E>>) =>
       Effect.gen(function*() {
@@ -89,7 +89,7 @@ export const make = <E>(target: Target<E>): Effect.Effect<Writer<E>, never, Scop
     const fiber = yield* Effect.forkDaemon(loop)
     yield* Effect.addFinalizer(() =>
       Effect.gen(function*() {
-        yield* gate.withPermits(1)(Ref.set(closed, true))
+        closed = true
         yield* Fiber.interrupt(fiber)
         const left = yield* Queue.takeAll(queue)
         const failure = Exit.fail(target.closed())
@@ -100,12 +100,11 @@ export const make = <E>(target: Target<E>): Effect.Effect<Writer<E>, never, Scop
 
     const submit = (bytes: Uint8Array): Effect.Effect<void, E> =>
       Effect.flatMap(Deferred.make<void, E>(), (done) =>
-        gate.withPermits(1)(
-          Effect.flatMap(
-            Ref.get(closed),
-            (isClosed) => isClosed ? Effect.fail(target.closed()) : Queue.offer(queue, { bytes, done })
-          )
-        ).pipe(Effect.zipRight(Deferred.await(done))))
+        Effect.suspend(() => {
+          if (closed) return Effect.fail(target.closed())
+          queue.unsafeOffer({ bytes, done })
+          return Deferred.await(done)
+        }))
 
     return { submit }
   })

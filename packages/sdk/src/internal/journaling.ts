@@ -60,6 +60,9 @@ export interface Journaling {
 
 type Error = UploadJournal.UploadJournalError
 
+// The records of every file are checked once, when `append` encodes them (an invalid one fails the append).
+const unchecked = { disableValidation: true } as const
+
 const fileOf = (content: Source.Content) => content._tag === "File" ? content.path : undefined
 
 // The bytes' SHA-256, read again (only to check an earlier landing, never for what is sent).
@@ -253,7 +256,7 @@ export const make = (
                 sessionId,
                 size: identity.size,
                 mtimeMs: identity.mtimeMs
-              })
+              }, unchecked)
             )
         ),
       sent: (identity, name, sessionId, sent) =>
@@ -265,7 +268,7 @@ export const make = (
           mtimeMs: sent.mtimeMs ?? identity.mtimeMs,
           sha256: sent.sha256 ?? "",
           metaSha256: sent.metaSha256
-        })),
+        }, unchecked)),
       failed: (identity, sessionId, error) =>
         append(
           UploadJournal.Failed.make({

@@ -1,7 +1,13 @@
 /**
  * Sending: routed sources go to S3 `concurrency` at a time, each reported by its event. A file holds its
  * place until the consumer has handled its event, so that a run cut short leaves at most `concurrency`
- * files stored without an event, and a slow consumer slows the upload instead of falling behind it.
+ * files stored without an event (twice that with a journal, below), and a slow consumer slows the upload
+ * instead of falling behind it.
+ *
+ * With a journal, a file's two durable records (`sending` before its first byte, `sent` before its event)
+ * are waited for outside its send slot: `concurrency` files are on the wire at once, and as many again are
+ * journaled, ahead of a slot (their `sending` syncing while they wait for it) or behind one (their `sent`
+ * syncing), so that the uploads do not wait for the disk.
  *
  * @internal
  */
@@ -55,25 +61,40 @@ const failed = (
   metaUploaded = false
 ) => UploadEvent.FileFailed({ index, input, name, sessionId, error, metaUploaded })
 
+/** How a run sends. */
+export interface Options {
+  readonly concurrency: number
+  readonly emit: SessionLifecycle.Emit
+  readonly lifecycle: SessionLifecycle.Lifecycle
+  /** Routes a source again, into the next session, when its own one refused it (full or expired). */
+  readonly reroute: (job: Job) => Effect.Effect<Job, never, DeepsetClient>
+  readonly breaker: CircuitBreaker.Breaker
+  /** The run's journal: a file is journaled as sending before its first byte, as sent before its event. */
+  readonly journal: Journaling.Journaling | undefined
+  /** Ends the run when the journal cannot be written: a file it does not hold could be sent twice later. */
+  readonly abort: (error: UploadJournalError) => Effect.Effect<void>
+  /** Counts the documents' bytes as they go out, when the run reports them (`BytesSent`). */
+  readonly meter?: Meter.Meter | undefined
+}
+
 /** Sends every item, at most `concurrency` at once, emitting one event per item. */
 export const sendAll = <E, R>(
   items: Stream.Stream<Job | Unsent, E, R>,
-  options: {
-    readonly concurrency: number
-    readonly emit: SessionLifecycle.Emit
-    readonly lifecycle: SessionLifecycle.Lifecycle
-    /** Routes a source again, into the next session, when its own one refused it (full or expired). */
-    readonly reroute: (job: Job) => Effect.Effect<Job, never, DeepsetClient>
-    readonly breaker: CircuitBreaker.Breaker
-    /** The run's journal: a file is journaled as sending before its first byte, as sent before its event. */
-    readonly journal: Journaling.Journaling | undefined
-    /** Ends the run when the journal cannot be written: a file it does not hold could be sent twice later. */
-    readonly abort: (error: UploadJournalError) => Effect.Effect<void>
-    /** Counts the documents' bytes as they go out, when the run reports them (`BytesSent`). */
-    readonly meter?: Meter.Meter | undefined
-  }
+  options: Options
+): Effect.Effect<void, E, R | DeepsetClient | FileSystem.FileSystem> =>
+  Effect.flatMap(Effect.makeSemaphore(options.concurrency), (slots) => sendThrough(items, options, slots))
+
+// `slots`: the send slots, `concurrency` permits; taken only around a file's S3 requests when the run
+// keeps a journal, otherwise the file's place in the stream is its slot.
+const sendThrough = <E, R>(
+  items: Stream.Stream<Job | Unsent, E, R>,
+  options: Options,
+  slots: Effect.Semaphore
 ): Effect.Effect<void, E, R | DeepsetClient | FileSystem.FileSystem> => {
-  const { abort, breaker, emit, journal, lifecycle, meter, reroute } = options
+  const { abort, breaker, concurrency, emit, journal, lifecycle, meter, reroute } = options
+  const onTheWire = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+    journal === undefined ? effect : slots.withPermits(1)(effect)
+  const places = journal === undefined ? concurrency : 2 * concurrency
 
   // Records of one file in the journal, when the run keeps one (and knows the file there).
   const record = (
@@ -101,7 +122,7 @@ export const sendAll = <E, R>(
       onRight: (session) =>
         Effect.zipRight(
           record(job, (journal, identity) => journal.sending(identity, source.name, session.sessionId)),
-          Effect.matchEffect(session.send(source, digest, meter), {
+          Effect.matchEffect(onTheWire(session.send(source, digest, meter)), {
             onSuccess: (sent) =>
               Effect.as(
                 record(job, (journal, identity) => journal.sent(identity, source.name, session.sessionId, sent)),
@@ -148,7 +169,7 @@ export const sendAll = <E, R>(
         ),
         Effect.catchAll(abort)
       )
-  return Stream.runDrain(Stream.mapEffect(items, send, { concurrency: options.concurrency, unordered: true }))
+  return Stream.runDrain(Stream.mapEffect(items, send, { concurrency: places, unordered: true }))
 }
 
 /** How often one file may move on to a next session. */
