@@ -32,7 +32,12 @@ export const isRawMeta = (meta: UploadSource.Meta): meta is UploadSource.RawMeta
 /** The bytes of a source, normalised: text is encoded once, not on every attempt. */
 export type Content =
   | { readonly _tag: "Bytes"; readonly bytes: Uint8Array }
-  | { readonly _tag: "File"; readonly path: string }
+  | {
+    readonly _tag: "File"
+    readonly path: string
+    /** The file's `stat` when the run took it already, just before sending (for its journal): not taken again. */
+    readonly stated?: FileSystem.File.Info | undefined
+  }
   | { readonly _tag: "Stream"; readonly stream: Stream.Stream<Uint8Array, unknown>; readonly size: number }
 
 /** A source that passed its checks: `name` is the safe name it is stored under. */
@@ -240,7 +245,7 @@ const bodyOf = <A, E, R>(
       })
     }
     case "File": {
-      return withFileBody(envelope, name, source.path, use, digest, meter)
+      return withFileBody(envelope, name, source, use, digest, meter)
     }
   }
 }
@@ -282,14 +287,15 @@ const notAFile = (type: FileSystem.File.Type): string =>
 const withFileBody = <A, E, R>(
   envelope: Multipart.Envelope,
   name: string,
-  path: string,
+  { path, stated }: Extract<Content, { readonly _tag: "File" }>,
   use: (body: AttemptBody) => Effect.Effect<A, E, R>,
   digest: boolean,
   meter: Meter.AttemptMeter | undefined
 ): Effect.Effect<A, E | SourceReadError, R | FileSystem.FileSystem> =>
   Effect.flatMap(FileSystem.FileSystem, (fs) => {
     const fail = (error: PlatformError.PlatformError) => readError(name, path, platformReason(error))
-    return Effect.flatMap(Effect.mapError(fs.stat(path), fail), (info) => {
+    const stat = stated === undefined ? Effect.mapError(fs.stat(path), fail) : Effect.succeed(stated)
+    return Effect.flatMap(stat, (info) => {
       if (info.type !== "File") return Effect.fail(readError(name, path, notAFile(info.type)))
       const stated = Number(info.size)
       if (stated <= bufferedLimit) {
