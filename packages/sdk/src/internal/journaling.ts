@@ -47,7 +47,14 @@ export interface Journaling {
   readonly check: (
     source: Source.Prepared
   ) => Effect.Effect<{ readonly identity: Identity; readonly landed: UploadJournal.Landed | undefined }>
-  readonly sending: (identity: Identity, name: string, sessionId: string) => Effect.Effect<void, Error>
+  /**
+   * Journals the source as being sent to the session (durably); returns it as it is to be sent: a file
+   * stat'ed for its record carries that stat, so that sending it does not take another.
+   */
+  readonly sending: (identity: Identity, source: Source.Prepared, sessionId: string) => Effect.Effect<
+    Source.Prepared,
+    Error
+  >
   readonly sent: (identity: Identity, name: string, sessionId: string, sent: S3Session.Sent) => Effect.Effect<
     void,
     Error
@@ -81,17 +88,20 @@ const hashOf = (content: Source.Content | undefined) =>
     }
   })
 
-const statOf = (key: string, path: string): Effect.Effect<Identity, never, FileSystem.FileSystem> =>
-  // A file that cannot be stat'ed fails when it is sent; here it is only a source of unknown identity.
-  Effect.flatMap(FileSystem.FileSystem, (fs) =>
-    fs.stat(path).pipe(
-      Effect.map((info): Identity => ({
-        key,
-        size: Number(info.size),
-        mtimeMs: Option.getOrUndefined(Option.map(info.mtime, (date) => date.getTime()))
-      })),
-      Effect.orElseSucceed((): Identity => ({ key, size: -1 }))
-    ))
+const identityOf = (key: string, info: FileSystem.File.Info): Identity => ({
+  key,
+  size: Number(info.size),
+  mtimeMs: Option.getOrUndefined(Option.map(info.mtime, (date) => date.getTime()))
+})
+
+// A file that cannot be stat'ed fails when it is sent; here it is only a source of unknown identity.
+const statOf = (path: string) => Effect.flatMap(FileSystem.FileSystem, (fs) => Effect.option(fs.stat(path)))
+
+const statIdentity = (key: string, path: string): Effect.Effect<Identity, never, FileSystem.FileSystem> =>
+  Effect.map(
+    statOf(path),
+    Option.match({ onNone: (): Identity => ({ key, size: -1 }), onSome: (info) => identityOf(key, info) })
+  )
 
 const identify = (
   source: Source.Prepared,
@@ -104,7 +114,7 @@ const identify = (
       : 0
     return Effect.succeed({ key: source.input, size })
   }
-  return known ? statOf(source.input, path) : Effect.succeed({ key: source.input, size: 0, later: { path } })
+  return known ? statIdentity(source.input, path) : Effect.succeed({ key: source.input, size: 0, later: { path } })
 }
 
 /**
@@ -242,23 +252,32 @@ export const make = (
 
     return {
       check,
-      sending: (given, name, sessionId) =>
-        Effect.flatMap(
-          given.later === undefined
-            ? Effect.succeed(given)
-            : Effect.provide(statOf(given.key, given.later.path), context),
-          (identity) =>
+      sending: (given, source, sessionId) => {
+        const journaled = (identity: Identity, toSend: Source.Prepared) =>
+          Effect.as(
+            append(UploadJournal.Sending.make({
+              key: identity.key,
+              name: source.name,
+              sessionId,
+              size: identity.size,
+              mtimeMs: identity.mtimeMs
+            }, unchecked)),
+            toSend
+          )
+        const content = source.content
+        if (given.later === undefined || content._tag !== "File") {
+          return given.size < 0 ? Effect.succeed(source) : journaled(given, source)
+        }
+        return Effect.flatMap(
+          Effect.provide(statOf(given.later.path), context),
+          Option.match({
             // A file that cannot be stat'ed cannot be sent either (it fails as unreadable): nothing to journal.
-            identity.size < 0 ? Effect.void : append(
-              UploadJournal.Sending.make({
-                key: identity.key,
-                name,
-                sessionId,
-                size: identity.size,
-                mtimeMs: identity.mtimeMs
-              }, unchecked)
-            )
-        ),
+            onNone: () => Effect.succeed(source),
+            onSome: (info) =>
+              journaled(identityOf(given.key, info), { ...source, content: { ...content, stated: info } })
+          })
+        )
+      },
       sent: (identity, name, sessionId, sent) =>
         append(UploadJournal.Sent.make({
           key: identity.key,

@@ -120,36 +120,39 @@ const sendThrough = <E, R>(
           [failed(source, undefined, error), slot] as const
         ),
       onRight: (session) =>
-        Effect.zipRight(
-          record(job, (journal, identity) => journal.sending(identity, source.name, session.sessionId)),
-          Effect.matchEffect(onTheWire(session.send(source, digest, meter)), {
-            onSuccess: (sent) =>
-              Effect.as(
-                record(job, (journal, identity) => journal.sent(identity, source.name, session.sessionId, sent)),
-                [
-                  UploadEvent.FileUploaded({
-                    index: source.index,
-                    input: source.input,
-                    name: source.name,
-                    sessionId: session.sessionId,
-                    bytes: sent.bytes,
-                    meta: sent.meta
-                  }),
-                  slot
-                ] as const
-              ),
-            onFailure: ({ error, metaUploaded }) =>
-              Effect.flatMap(
-                rollovers < maxRollovers ? refusedBySession(error, session) : Effect.succeed(false),
-                (rollOver) =>
-                  rollOver
-                    ? Effect.flatMap(reroute(job), (next) => outcome(next, rollovers + 1))
-                    : Effect.as(
-                      record(job, (journal, identity) => journal.failed(identity, session.sessionId, error)),
-                      [failed(source, session.sessionId, error, metaUploaded), slot] as const
-                    )
-              )
-          })
+        Effect.flatMap(
+          journal === undefined || job.identity === undefined
+            ? Effect.succeed(source)
+            : journal.sending(job.identity, source, session.sessionId),
+          (toSend) =>
+            Effect.matchEffect(onTheWire(session.send(toSend, digest, meter)), {
+              onSuccess: (sent) =>
+                Effect.as(
+                  record(job, (journal, identity) => journal.sent(identity, source.name, session.sessionId, sent)),
+                  [
+                    UploadEvent.FileUploaded({
+                      index: source.index,
+                      input: source.input,
+                      name: source.name,
+                      sessionId: session.sessionId,
+                      bytes: sent.bytes,
+                      meta: sent.meta
+                    }),
+                    slot
+                  ] as const
+                ),
+              onFailure: ({ error, metaUploaded }) =>
+                Effect.flatMap(
+                  rollovers < maxRollovers ? refusedBySession(error, session) : Effect.succeed(false),
+                  (rollOver) =>
+                    rollOver
+                      ? Effect.flatMap(reroute(job), (next) => outcome(next, rollovers + 1))
+                      : Effect.as(
+                        record(job, (journal, identity) => journal.failed(identity, session.sessionId, error)),
+                        [failed(source, session.sessionId, error, metaUploaded), slot] as const
+                      )
+                )
+            })
         )
     })
   }
