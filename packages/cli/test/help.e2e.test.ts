@@ -5,10 +5,10 @@
  */
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { spawnSync } from "node:child_process"
-import { copyFileSync, cpSync, mkdtempSync, readdirSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { copyFileSync, cpSync, readdirSync, rmSync } from "node:fs"
 import { join } from "node:path"
 import * as Ansi from "../src/Ansi.js"
+import * as Bundle from "./support/Bundle.js"
 import { baseEnv, root } from "./support/CliProcess.js"
 
 const timeout = 180_000
@@ -17,14 +17,7 @@ let dir = ""
 let bin = ""
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), "deepset-upload-help-"))
-  copyFileSync(join(root, "packages/cli/package.json"), join(dir, "package.json"))
-  const built = spawnSync(process.execPath, [join(root, "packages/cli/bundle.mjs"), join(dir, "bundle")], {
-    cwd: root,
-    encoding: "utf8"
-  })
-  if (built.status !== 0) throw new Error(built.stderr)
-  bin = join(dir, "bundle", "bin.js")
+  ;({ bin, dir } = Bundle.bundleAfresh("deepset-upload-help-"))
 }, timeout)
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

@@ -10,11 +10,10 @@ import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as FileSystem from "@effect/platform/FileSystem"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { spawn, spawnSync } from "node:child_process"
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
-import { baseEnv, root } from "./support/CliProcess.js"
+import { spawn } from "node:child_process"
+import { rmSync } from "node:fs"
+import * as Bundle from "./support/Bundle.js"
+import { baseEnv } from "./support/CliProcess.js"
 
 const timeout = 180_000
 
@@ -22,14 +21,7 @@ let dir = ""
 let bin = ""
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), "deepset-upload-bin-"))
-  copyFileSync(join(root, "packages/cli/package.json"), join(dir, "package.json"))
-  const built = spawnSync(process.execPath, [join(root, "packages/cli/bundle.mjs"), join(dir, "bundle")], {
-    cwd: root,
-    encoding: "utf8"
-  })
-  if (built.status !== 0) throw new Error(built.stderr)
-  bin = join(dir, "bundle", "bin.js")
+  ;({ bin, dir } = Bundle.bundleAfresh("deepset-upload-bin-"))
 }, timeout)
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
