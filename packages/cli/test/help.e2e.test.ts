@@ -4,7 +4,8 @@
  * terminal, under `NO_COLOR`, under `TERM=dumb` and into a pipe; and it does so without any chunk of the CLI.
  */
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { spawnSync } from "node:child_process"
+import * as Effect from "effect/Effect"
+import { spawn } from "node:child_process"
 import { copyFileSync, cpSync, readdirSync, rmSync } from "node:fs"
 import { join } from "node:path"
 import * as Ansi from "../src/Ansi.js"
@@ -26,14 +27,21 @@ const quote = (word: string): string => `'${word.replaceAll("'", `'\\''`)}'`
 
 type Where = "terminal" | "pipe"
 
-/** Runs a command line on a pty (util-linux `script`) or into a pipe: what it printed and its exit code. */
-const run = (command: ReadonlyArray<string>, where: Where, env: Record<string, string>) => {
-  const line = command.map(quote).join(" ")
-  const result = where === "terminal"
-    ? spawnSync("script", ["-qec", line, "/dev/null"], { cwd: root, env: { ...baseEnv, ...env }, encoding: "utf8" })
-    : spawnSync(command[0]!, command.slice(1), { cwd: root, env: { ...baseEnv, ...env }, encoding: "utf8" })
-  return { output: result.stdout + result.stderr, exitCode: result.status }
-}
+/**
+ * Runs a command line on a pty (util-linux `script`) or into a pipe: what it printed and its exit code. In a
+ * child process of its own, so that the test's worker stays free to answer vitest while it runs.
+ */
+const run = (command: ReadonlyArray<string>, where: Where, env: Record<string, string>) =>
+  Effect.async<{ readonly output: string; readonly exitCode: number | null }>((resume) => {
+    const [file, ...args] = where === "terminal"
+      ? ["script", "-qec", command.map(quote).join(" "), "/dev/null"]
+      : command
+    const child = spawn(file!, args, { cwd: root, env: { ...baseEnv, ...env } })
+    let output = ""
+    child.stdout.on("data", (chunk: Buffer) => output += chunk.toString("utf8"))
+    child.stderr.on("data", (chunk: Buffer) => output += chunk.toString("utf8"))
+    child.on("close", (exitCode) => resume(Effect.succeed({ output, exitCode })))
+  })
 
 const bundled = (args: ReadonlyArray<string>) => [process.execPath, bin, ...args]
 const fromSources = (args: ReadonlyArray<string>) => [
@@ -61,37 +69,43 @@ const settings: ReadonlyArray<readonly [string, Where, Record<string, string>]> 
 ]
 
 describe("deepset-upload --help from the bundle", () => {
-  it("prints what the CLI renders from its sources, with escapes only where they are allowed", () => {
-    for (const args of requests) {
-      for (const [name, where, env] of settings) {
-        const recorded = run(bundled(args), where, env)
-        const rendered = run(fromSources(args), where, env)
-        const label = `${args.join(" ")} (${name})`
-        assert.strictEqual(recorded.exitCode, 0, label)
-        assert.strictEqual(recorded.output, rendered.output, label)
-        assert.include(Ansi.strip(recorded.output), "USAGE", label)
-        assert.strictEqual(Ansi.strip(recorded.output) !== recorded.output, name === "colour terminal", label)
-      }
-    }
-  }, timeout)
+  it.live(
+    "prints what the CLI renders from its sources, with escapes only where they are allowed",
+    () =>
+      Effect.forEach(
+        requests.flatMap((args) => settings.map((setting) => [args, setting] as const)),
+        ([args, [name, where, env]]) =>
+          Effect.gen(function*() {
+            const [recorded, rendered] = yield* Effect.all([
+              run(bundled(args), where, env),
+              run(fromSources(args), where, env)
+            ])
+            const label = `${args.join(" ")} (${name})`
+            assert.strictEqual(recorded.exitCode, 0, label)
+            assert.strictEqual(recorded.output, rendered.output, label)
+            assert.include(Ansi.strip(recorded.output), "USAGE", label)
+            assert.strictEqual(Ansi.strip(recorded.output) !== recorded.output, name === "colour terminal", label)
+          }),
+        { concurrency: 2, discard: true }
+      ),
+    timeout
+  )
 
-  it("needs no chunk of the CLI; any other command line does", () => {
-    // bin.js alone with the small chunks it imports statically: the CLI's chunks (Cli, Effect, …) are gone.
-    const bare = join(dir, "bare")
-    cpSync(join(dir, "bundle"), join(bare, "bundle"), { recursive: true })
-    copyFileSync(join(dir, "package.json"), join(bare, "package.json"))
-    for (const file of readdirSync(join(bare, "bundle"))) {
-      if (/^(Cli|Effect|NodeContext|Signals|UploadRun)-/.test(file)) rmSync(join(bare, "bundle", file))
-    }
-    const help = run([process.execPath, join(bare, "bundle", "bin.js"), "sessions", "list", "--help"], "pipe", {})
-    assert.strictEqual(help.exitCode, 0)
-    assert.include(help.output, "deepset-upload sessions list")
-    const other = run(
-      [process.execPath, join(bare, "bundle", "bin.js"), "sessions", "list", "--limit", "2"],
-      "pipe",
-      {}
-    )
-    assert.notStrictEqual(other.exitCode, 0)
-    assert.include(other.output, "Cannot find module")
-  }, timeout)
+  it.live("needs no chunk of the CLI; any other command line does", () =>
+    Effect.gen(function*() {
+      // bin.js alone with the small chunks it imports statically: the CLI's chunks (Cli, Effect, …) are gone.
+      const bare = join(dir, "bare")
+      cpSync(join(dir, "bundle"), join(bare, "bundle"), { recursive: true })
+      copyFileSync(join(dir, "package.json"), join(bare, "package.json"))
+      for (const file of readdirSync(join(bare, "bundle"))) {
+        if (/^(Cli|Effect|NodeContext|Signals|UploadRun)-/.test(file)) rmSync(join(bare, "bundle", file))
+      }
+      const bareBin = join(bare, "bundle", "bin.js")
+      const help = yield* run([process.execPath, bareBin, "sessions", "list", "--help"], "pipe", {})
+      assert.strictEqual(help.exitCode, 0)
+      assert.include(help.output, "deepset-upload sessions list")
+      const other = yield* run([process.execPath, bareBin, "sessions", "list", "--limit", "2"], "pipe", {})
+      assert.notStrictEqual(other.exitCode, 0)
+      assert.include(other.output, "Cannot find module")
+    }), timeout)
 })
