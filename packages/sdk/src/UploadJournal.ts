@@ -53,6 +53,7 @@ import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Lines from "./internal/journalLines.js"
+import * as Lock from "./internal/journalLock.js"
 import * as Writer from "./internal/journalWriter.js"
 import { sha256HexOfString } from "./internal/sha256.js"
 import * as Models from "./Models.js"
@@ -322,15 +323,16 @@ export const recordTypes: ReadonlyArray<JournalRecord["type"]> = [
 // ---------------------------------------------------------------------------------------------------------
 
 /**
- * The journal could not be opened, read, written or synced; or a record to append is not valid. After a
- * failed write or sync every later append fails too (the end of the file is no longer known).
+ * The journal could not be opened, read, written or synced; or a record to append is not valid; or (`lock`)
+ * another run is using the journal file. After a failed write or sync every later append fails too (the end
+ * of the file is no longer known).
  *
  * @since 0.1.0
  * @category errors
  */
 export class UploadJournalError
   extends Schema.TaggedError<UploadJournalError>("@effect-deepset/sdk/UploadJournalError")("UploadJournalError", {
-    operation: Schema.Literal("open", "read", "write", "sync", "encode", "closed"),
+    operation: Schema.Literal("open", "lock", "read", "write", "sync", "encode", "closed"),
     path: Schema.optional(Schema.String),
     description: Schema.String
   })
@@ -498,7 +500,10 @@ const completeLength = (fs: FileSystem.FileSystem, path: string, size: number) =
  * removes a torn last line left by a crash (bytes after the last line break: a write that never returned)
  * and opens the file for appending once; closing the scope lets the write in flight finish.
  *
- * One process at a time: two runs appending to the same journal are not supported.
+ * One run at a time: building it takes a lock file beside the journal (`<path>.lock`, created exclusively,
+ * holding the process id) for the scope, and fails with an `UploadJournalError` of operation `"lock"` while
+ * another running process (or another run in this one) holds it; a lock left by a process that is gone is
+ * taken over. Where the platform has no processes (no `process` global), no lock is taken.
  *
  * @since 0.1.0
  * @category constructors
@@ -511,6 +516,19 @@ export const makeFile = (
     const openError = failWith("open", path)
     const parent = dirname(path)
     if (parent !== undefined) yield* Effect.mapError(fs.makeDirectory(parent, { recursive: true }), openError)
+    const host = Lock.currentHost()
+    if (host !== undefined) {
+      yield* Effect.mapError(Lock.acquire(fs, path, host), (refusal) =>
+        refusal._tag === "Held"
+          ? new UploadJournalError({
+            operation: "lock",
+            path,
+            description: `another run (pid ${refusal.pid}${
+              refusal.pid === host.pid ? ", this process" : ""
+            }) is using this journal`
+          })
+          : failWith("lock", path)(refusal.error))
+    }
     const existed = yield* Effect.mapError(fs.exists(path), openError)
     let repaired = false
     if (existed) {
