@@ -82,7 +82,7 @@ export const full: Plan = {
   latency: {
     latenciesMs: [20, 100],
     sets: [{ files: 2_000, fileBytes: 4 * KiB }, { files: 50, fileBytes: 2 * MiB }],
-    runs: 3,
+    runs: 2,
     warmupFiles: 200,
     sweep: { concurrencies: [8, 16, 32, 64], runs: 2 }
   },
