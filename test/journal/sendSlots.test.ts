@@ -13,6 +13,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import * as Support from "./support.js"
 
 interface Probe {
   inFlight: number
@@ -43,29 +44,16 @@ const countingHttp = Layer.effect(
   )
 ).pipe(Layer.provide(NodeHttpClient.layerUndici))
 
-// Stats counted by path; every journal sync takes 20 ms (a slow disk).
+// Stats counted by path, on a disk whose every journal sync takes 20 ms.
 const countingFs = Layer.effect(
   FileSystem.FileSystem,
   Effect.map(FileSystem.FileSystem, (fs) =>
     FileSystem.make({
       ...fs,
       stat: (path) =>
-        Effect.zipRight(Effect.sync(() => probe.stats.set(path, (probe.stats.get(path) ?? 0) + 1)), fs.stat(path)),
-      open: (path, options) =>
-        Effect.map(fs.open(path, options), (file): FileSystem.File => ({
-          [FileSystem.FileTypeId]: FileSystem.FileTypeId,
-          fd: file.fd,
-          stat: file.stat,
-          seek: (offset, from) => file.seek(offset, from),
-          read: (buffer) => file.read(buffer),
-          readAlloc: (size) => file.readAlloc(size),
-          truncate: (length) => file.truncate(length),
-          write: (buffer) => file.write(buffer),
-          writeAll: (buffer) => file.writeAll(buffer),
-          sync: Effect.zipRight(Effect.sleep("20 millis"), file.sync)
-        }))
+        Effect.zipRight(Effect.sync(() => probe.stats.set(path, (probe.stats.get(path) ?? 0) + 1)), fs.stat(path))
     }))
-).pipe(Layer.provide(NodeContext.layer))
+).pipe(Layer.provide(Support.countingFileSystem(Support.newLog(), 20)))
 
 // The counting file system last: it replaces NodeContext's.
 const layer = Layer.mergeAll(
