@@ -40,26 +40,42 @@ export interface Usage {
   readonly wallMs: number
   readonly cpuMs: number
   readonly maxRssMiB: number
+  /**
+   * With `liveHeapEvery`: the largest heap left after a full collection, forced at that interval, in MiB; the
+   * data the process held at its peak, without the garbage V8 lets grow ahead of it.
+   */
+  readonly liveHeapMiB?: number | undefined
 }
 
 // Written into the scratch folder and loaded with `--import`: the process's own usage at its exit.
 const preloadSource = `import { writeFileSync } from "node:fs"
+let live
+const every = Number(process.env.BENCH_LIVE_HEAP_EVERY ?? 0)
+const sample = () => {
+  globalThis.gc()
+  live = Math.max(live ?? 0, process.memoryUsage().heapUsed)
+}
+if (every > 0 && typeof globalThis.gc === "function") setInterval(sample, every).unref()
 process.on("exit", () => {
+  if (every > 0 && typeof globalThis.gc === "function") sample()
   const usage = process.resourceUsage()
   writeFileSync(process.env.BENCH_USAGE_FILE, JSON.stringify({
     cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000,
-    maxRssMiB: usage.maxRSS / 1024
+    maxRssMiB: usage.maxRSS / 1024,
+    liveHeapMiB: live === undefined ? undefined : live / 1048576
   }))
 })
 `
 
 /**
  * A runner of `node` processes that report their own usage: `run(args, env)` spawns `node --import
- * <preload> ...args` (stdout discarded, stderr kept for errors) and fails on a non-zero exit.
+ * <preload> ...args` (stdout discarded, stderr kept for errors) and fails on a non-zero exit. With
+ * `liveHeapEvery` (ms), the process also collects its garbage at that interval and reports the largest live
+ * heap (`--expose-gc`): it costs CPU, so CPU figures of such runs are not comparable.
  *
  * @since 0.1.0
  */
-export const usageRunner = (dir: string) => {
+export const usageRunner = (dir: string, liveHeapEvery?: number) => {
   mkdirSync(dir, { recursive: true })
   const preload = join(dir, "usage.mjs")
   writeFileSync(preload, preloadSource)
@@ -68,8 +84,13 @@ export const usageRunner = (dir: string) => {
     Effect.async<Usage, BenchError>((resume) => {
       rmSync(usageFile, { force: true })
       const started = performance.now()
-      const child = spawn(process.execPath, ["--import", pathToFileURL(preload).href, ...args], {
-        env: { ...env, BENCH_USAGE_FILE: usageFile },
+      const flags = liveHeapEvery === undefined ? [] : ["--expose-gc"]
+      const child = spawn(process.execPath, [...flags, "--import", pathToFileURL(preload).href, ...args], {
+        env: {
+          ...env,
+          BENCH_USAGE_FILE: usageFile,
+          ...(liveHeapEvery === undefined ? {} : { BENCH_LIVE_HEAP_EVERY: String(liveHeapEvery) })
+        },
         stdio: ["ignore", "ignore", "pipe"]
       })
       let stderr = ""
