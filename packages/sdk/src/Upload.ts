@@ -104,8 +104,10 @@ export const maxFilesPerSession: number = S3Session.maxFilesPerSession
 export const defaultIngestionTimeout: Duration.Duration = S3Session.defaultIngestionTimeout
 
 /**
- * How often a session's status is polled while waiting, unless told otherwise: after half a second,
- * then 1.5 times longer each time, at most every 10 seconds.
+ * How often a session's status is polled while waiting, unless told otherwise: every second for the first
+ * ten seconds, then each wait a tenth longer than the one before (about a tenth of the time waited so far),
+ * at most a minute. The end of an ingestion is seen within a second or a tenth of its time, whichever is
+ * longer, with at most one poll a second.
  *
  * @since 0.1.0
  * @category constants
