@@ -90,13 +90,15 @@ export const make = (waiting: boolean): ReportLines => {
     }
   }
 
-  const sessions = () => UploadReport.fromFold({ ...fold, files: HashMap.empty() }).sessions
+  // The report but its files, each of which had its line.
+  const rest = () => UploadReport.fromFold({ ...fold, files: HashMap.empty() })
+  const sessions = () => rest().sessions
 
   const end = (context: ReportView.Context, error?: string): ReadonlyArray<string> => {
     const lines: Array<string> = []
     const open = Array.from(HashMap.values(fold.files)).sort((a, b) => a.index - b.index)
     for (const file of open) take(file, lines)
-    lines.push(ReportView.summaryLine(tally, sessions(), context, error))
+    lines.push(ReportView.summaryLine(tally, rest(), context, error))
     return lines
   }
 

@@ -301,6 +301,13 @@ export const summary = (report: UploadReport.UploadReport, context: Context, sty
       ))
     }
   }
+  if (report.possiblyCreated !== undefined) {
+    lines.push(style.yellow(
+      `${Format.plural(report.possiblyCreated, "try", "tries")} to create a session failed in a way that may have ` +
+        "created one anyway: the workspace may hold it, open and empty (it ingests nothing); " +
+        "deepset-upload sessions close --all-open closes what is open."
+    ))
+  }
   if (waited && v.uploaded > 0) {
     const pending = v.pending > 0 ? `, ${style.yellow(`${v.pending} still pending`)}` : ""
     const unknown = v.unknown > 0 ? `, ${style.red(`${v.unknown} unknown (not in the session's file list)`)}` : ""
@@ -347,6 +354,10 @@ export const summary = (report: UploadReport.UploadReport, context: Context, sty
 
 const encodeReport = Schema.encodeSync(UploadReport.UploadReport)
 
+// Sessions a failed create may have left in the workspace: in the documents only when there may be some.
+const possiblyCreated = (report: Pick<UploadReport.UploadReport, "possiblyCreated">) =>
+  report.possiblyCreated === undefined ? {} : { possiblyCreated: report.possiblyCreated }
+
 /** The document's head: the verdict's counts and the context. */
 const head = (verdict: Verdict, context: Context) => {
   const { ok, ...counts } = verdict
@@ -374,6 +385,7 @@ export const json = (report: UploadReport.UploadReport, context: Context): unkno
   return {
     ...head(verdict(report, context.waited && !context.interrupted), context),
     sessions: encoded.sessions,
+    ...possiblyCreated(report),
     files: encoded.files
   }
 }
@@ -397,13 +409,14 @@ export const fileLine = (file: UploadReport.FileReport): string => JSON.stringif
  */
 export const summaryLine = (
   tally: Tally,
-  sessions: ReadonlyArray<UploadReport.SessionReport>,
+  report: Pick<UploadReport.UploadReport, "sessions" | "possiblyCreated">,
   context: Context,
   error?: string
 ): string =>
   JSON.stringify({
     type: "summary",
-    ...head(verdictOf(tally, sessions, context.waited && !context.interrupted), context),
+    ...head(verdictOf(tally, report.sessions, context.waited && !context.interrupted), context),
     ...(error === undefined ? {} : { ok: false, error }),
-    sessions: encodeSessions(sessions)
+    sessions: encodeSessions(report.sessions),
+    ...possiblyCreated(report)
   })

@@ -1,3 +1,4 @@
+import { Errors } from "@effect-deepset/sdk"
 import { IngestionTimeoutError, S3Error } from "@effect-deepset/sdk/UploadErrors"
 import { UploadEvent } from "@effect-deepset/sdk/UploadEvent"
 import * as UploadReport from "@effect-deepset/sdk/UploadReport"
@@ -198,6 +199,28 @@ describe("ReportView", () => {
     const text = ReportView.summary(UploadReport.fromEvents(base), { ...context, waited: false }, Ansi.colored)
     assert.include(Ansi.strip(text), "All 2 files landed (3s).")
     assert.notStrictEqual(text, Ansi.strip(text))
+  })
+
+  it("a create that may have made a session anyway: one line with what to do, a count in the documents", () => {
+    const error = new Errors.TimeoutError({
+      method: "POST",
+      url: "https://api.example/sessions",
+      timeout: Duration.seconds(30)
+    })
+    const possibly = UploadEvent.SessionPossiblyCreated({ error, willRetry: true })
+    const report = UploadReport.fromEvents([possibly, ...base])
+    const text = Ansi.strip(ReportView.summary(report, { ...context, waited: false }, Ansi.colored))
+    assert.include(text, "1 try to create a session failed in a way that may have created one anyway")
+    assert.include(text, "deepset-upload sessions close --all-open")
+    // The files all landed: the verdict does not change, the line only says what may be left in the workspace.
+    assert.include(text, "All 2 files landed")
+    assert.strictEqual((ReportView.json(report, context) as { possiblyCreated?: number }).possiblyCreated, 1)
+    const tally = ReportView.tally()
+    assert.strictEqual(JSON.parse(ReportView.summaryLine(tally, report, context)).possiblyCreated, 1)
+    // None: no line, no field.
+    const clean = UploadReport.fromEvents(base)
+    assert.notInclude(Ansi.strip(ReportView.summary(clean, context, Ansi.colored)), "may have created")
+    assert.notProperty(ReportView.json(clean, context) as object, "possiblyCreated")
   })
 
   it("summary and verdict: skipped entries are listed with their reason and counted, but are not failures", () => {
