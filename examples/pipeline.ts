@@ -4,7 +4,7 @@
  *
  * The sources arrive one by one, so the upload starts before the last document exists and memory
  * holds only what is in flight. Each progress event goes to the log with `Effect.logInfo`, under a log
- * span that times the run; the last event, `Done`, carries the report.
+ * span that times the run; `UploadReport.sink` folds the events into the report.
  *
  * Run: pnpm tsx --conditions=source examples/pipeline.ts
  */
@@ -38,14 +38,14 @@ const message = UploadEvent.UploadEvent.$match({
   IngestionFailed: (e) => e.error.message,
   FileIngested: (e) => `${e.name} ${e.status}`,
   IngestionDone: (e) => `session ${e.sessionId} waited for`,
-  Done: (e) => `done: ${e.report.uploaded} uploaded, ${e.report.failed} failed`
+  Done: () => "upload finished"
 })
 
 const program = Effect.gen(function*() {
   const report = yield* Upload.events(tickets, { concurrency: 4, wait: true }).pipe(
     Stream.tap((event) => Effect.logInfo(message(event))),
-    // The last event, Done, carries the report.
-    Stream.runFold(UploadReport.empty, (report, event) => event._tag === "Done" ? event.report : report),
+    // The report is the fold of the events.
+    Stream.run(UploadReport.sink),
     // Every log line then says how long the pipeline has been running.
     Effect.withLogSpan("pipeline")
   )

@@ -34,7 +34,7 @@ const describe = UploadEvent.UploadEvent.$match({
   FileIngested: (e) => `ingested ${e.name}: ${e.status}${e.reason === undefined ? "" : ` (${e.reason})`}`,
   // A file the session did not list by now is UNKNOWN in the report, never left blank.
   IngestionDone: (e) => `done waiting for session ${e.sessionId}`,
-  Done: (e) => `done: ${e.report.uploaded} uploaded, ${e.report.failed} failed`
+  Done: () => "upload finished"
 })
 
 const program = Effect.gen(function*() {
@@ -45,8 +45,8 @@ const program = Effect.gen(function*() {
 
   const report = yield* Upload.events(sources, { wait: true }).pipe(
     Stream.tap((event) => Effect.logInfo(describe(event))),
-    // The last event, Done, carries the report.
-    Stream.runFold(UploadReport.empty, (report, event) => event._tag === "Done" ? event.report : report)
+    // The report is the fold of the events.
+    Stream.run(UploadReport.sink)
   )
   const finished = report.files.filter((file) => file.ingestion?.status === "FINISHED").length
   yield* Console.log(`Report: ${report.uploaded} uploaded, ${report.failed} not uploaded, ${finished} ingested`)

@@ -157,12 +157,8 @@ describe("hostile entries in folders (Upload.paths)", () => {
             [9, "zero", "symbolic link outside the upload root"]
           ]
         )
-        const done = events.at(-1)
-        assert.strictEqual(done?._tag, "Done")
-        if (done?._tag === "Done") {
-          assert.strictEqual(done.report.skipped, 7)
-          assert.deepStrictEqual(done.report, UploadReport.fromEvents(events))
-        }
+        assert.strictEqual(events.at(-1)?._tag, "Done")
+        assert.strictEqual(UploadReport.fromEvents(events).skipped, 7)
       }))
 
     it.scoped.skipIf(isRoot)(

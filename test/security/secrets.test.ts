@@ -14,7 +14,7 @@
  * Reproduce: pnpm vitest run test/security/secrets.test.ts
  */
 import { Emulator, Fault } from "@effect-deepset/emulator"
-import { DeepsetClient, Upload } from "@effect-deepset/sdk"
+import { DeepsetClient, Upload, UploadReport } from "@effect-deepset/sdk"
 import type { UploadEvent } from "@effect-deepset/sdk"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
@@ -93,12 +93,11 @@ describe("the API key and S3", () => {
       )
 
       // The run met the faults: the good files got through after retries, the bad ones failed for good.
-      const done = events.at(-1)
-      assert.strictEqual(done?._tag, "Done")
-      const report = done?._tag === "Done" ? done.report : undefined
-      assert.strictEqual(report?.uploaded, GOOD)
+      assert.strictEqual(events.at(-1)?._tag, "Done")
+      const report = UploadReport.fromEvents(events)
+      assert.strictEqual(report.uploaded, GOOD)
       assert.deepStrictEqual(
-        report?.files.filter((file) => file.status === "failed").map((file) => file.name).sort(),
+        report.files.filter((file) => file.status === "failed").map((file) => file.name).sort(),
         ["bad-0.txt", "bad-1.txt"]
       )
 

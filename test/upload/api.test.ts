@@ -1,5 +1,5 @@
 import { Emulator } from "@effect-deepset/emulator"
-import { Upload, type UploadEvent, UploadSource } from "@effect-deepset/sdk"
+import { Upload, type UploadEvent, UploadReport, UploadSource } from "@effect-deepset/sdk"
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import { assert, describe, it } from "@effect/vitest"
@@ -119,12 +119,10 @@ describe("Upload.events", () => {
           assert.isTrue(files.every((i) => openedAt < i && i < closedAt))
           assert.isTrue(closedAt < progressAt)
         }
-        const last = events[events.length - 1]!
-        assert.strictEqual(last._tag, "Done")
-        if (last._tag === "Done") {
-          assert.strictEqual(last.report.uploaded, 7)
-          assert.isTrue(last.report.files.every((f) => f.ingestion?.status === "FINISHED"))
-        }
+        assert.strictEqual(events[events.length - 1]!._tag, "Done")
+        const report = UploadReport.fromEvents(events)
+        assert.strictEqual(report.uploaded, 7)
+        assert.isTrue(report.files.every((f) => f.ingestion?.status === "FINISHED"))
       }))
 
     it.effect("sources from a Stream are checked one by one: a bad name fails alone", () =>

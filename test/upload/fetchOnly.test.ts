@@ -6,7 +6,7 @@
  * forced past its type, dies asking for one. The type-level half is `requirements.types.ts`.
  */
 import { Emulator } from "@effect-deepset/emulator"
-import { DeepsetClient, Upload, UploadJournal, UploadSource } from "@effect-deepset/sdk"
+import { DeepsetClient, Upload, UploadJournal, UploadReport, UploadSource } from "@effect-deepset/sdk"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as FileSystem from "@effect/platform/FileSystem"
 import { assert, describe, layer } from "@effect/vitest"
@@ -120,9 +120,8 @@ describe("Upload with FetchHttpClient only, no FileSystem", () => {
           Upload.events(sources, { maxFilesPerSession: 10, concurrency: 4 }).pipe(Stream.runCollect)
         )
         const events = Chunk.toReadonlyArray(getOrThrow(exit))
-        const last = events[events.length - 1]!
-        assert.strictEqual(last._tag, "Done")
-        const report = last._tag === "Done" ? last.report : assert.fail("no Done")
+        assert.strictEqual(events[events.length - 1]!._tag, "Done")
+        const report = UploadReport.fromEvents(events)
         assert.deepStrictEqual([report.total, report.uploaded, report.failed], [12, 12, 0])
         // Six documents with a companion and six without: 18 objects, more than one session holds here.
         assert.strictEqual(report.sessions.length, 2)

@@ -39,9 +39,8 @@ const sources = [
 const run = Effect.gen(function*() {
   const events = yield* Upload.events(sources, { wait: true }).pipe(Stream.runCollect)
   const all: ReadonlyArray<UploadEvent.UploadEvent> = [...events]
-  const last = all.at(-1)
-  assert.strictEqual(last?._tag, "Done")
-  return { events: all, report: last?._tag === "Done" ? last.report : UploadReport.empty }
+  assert.strictEqual(all.at(-1)?._tag, "Done")
+  return { events: all, report: UploadReport.fromEvents(all) }
 })
 
 const ingestionOf = (report: UploadReport.UploadReport, name: string) =>

@@ -57,7 +57,7 @@ import type * as Models from "./Models.js"
 import type * as UploadErrors from "./UploadErrors.js"
 import type { UploadEvent } from "./UploadEvent.js"
 import type * as UploadJournal from "./UploadJournal.js"
-import { SessionIngestion, type UploadReport } from "./UploadReport.js"
+import * as UploadReport from "./UploadReport.js"
 import * as UploadSource from "./UploadSource.js"
 
 /**
@@ -283,7 +283,8 @@ const onlyForPaths = <S extends UploadSource.UploadSource, A, E, R>(
   self as Stream.Stream<A, E, R | DeepsetClient | UploadSource.Requirements<S>>
 
 /**
- * The upload as a stream of {@link UploadEvent}s, ending with `Done` and the report. Sources given as
+ * The upload as a stream of {@link UploadEvent}s, ending with `Done`; `UploadReport.sink` folds them into the
+ * report (as {@link files} does). Sources given as
  * an iterable are all checked before anything is sent (a bad name or two sources stored under one name
  * fail the stream with `InvalidSourcesError`); sources given as a `Stream` are checked one by one, and a
  * bad one fails alone. No sources: no session is opened, and the only event is `Done`.
@@ -355,19 +356,10 @@ export const files = <S extends UploadSource.UploadSource, E = never, R = never>
   sources: Iterable<S> | Stream.Stream<S, E, R>,
   options: Options = {}
 ): Effect.Effect<
-  UploadReport,
+  UploadReport.UploadReport,
   E | UploadErrors.InvalidSourcesError | Errors.InvalidInputError | RunError,
   R | DeepsetClient | UploadSource.Requirements<S>
-> =>
-  events(sources, options).pipe(
-    Stream.runLast,
-    Effect.flatMap(Option.match({
-      onNone: () => Effect.dieMessage("Upload.events ended without its Done event"),
-      onSome: (event) =>
-        event._tag === "Done" ? Effect.succeed(event.report) : Effect.dieMessage("Upload.events did not end with Done")
-    })),
-    Effect.withSpan("Upload.files")
-  )
+> => events(sources, options).pipe(Stream.run(UploadReport.sink), Effect.withSpan("Upload.files"))
 
 /**
  * Uploads files and folders from disk (see `UploadSource.fromPaths`): companions `x.meta.json` go with
@@ -381,7 +373,7 @@ export const paths = (
   paths: string | ReadonlyArray<string>,
   options: PathsOptions = {}
 ): Effect.Effect<
-  UploadReport,
+  UploadReport.UploadReport,
   UploadErrors.InvalidSourcesError | Errors.InvalidInputError | RunError,
   DeepsetClient | FileSystem.FileSystem | Path.Path
 > =>
@@ -550,8 +542,11 @@ export interface IngestionOptions extends WaitOptions {
  */
 export const ingestionProgress = (
   options: IngestionOptions
-): Stream.Stream<SessionIngestion, UploadErrors.IngestionTimeoutError | Errors.GetStatusError, DeepsetClient> =>
-  Stream.map(S3Session.ingestion(options), (counts) => new SessionIngestion(counts))
+): Stream.Stream<
+  UploadReport.SessionIngestion,
+  UploadErrors.IngestionTimeoutError | Errors.GetStatusError,
+  DeepsetClient
+> => Stream.map(S3Session.ingestion(options), (counts) => new UploadReport.SessionIngestion(counts))
 
 /**
  * Waits until a closed session's documents are ingested: polls `getStatus` on a schedule until finished
@@ -563,9 +558,15 @@ export const ingestionProgress = (
  */
 export const waitForIngestion = (
   options: IngestionOptions
-): Effect.Effect<SessionIngestion, UploadErrors.IngestionTimeoutError | Errors.GetStatusError, DeepsetClient> =>
+): Effect.Effect<
+  UploadReport.SessionIngestion,
+  UploadErrors.IngestionTimeoutError | Errors.GetStatusError,
+  DeepsetClient
+> =>
   ingestionProgress(options).pipe(
     Stream.runLast,
-    Effect.map(Option.getOrElse(() => new SessionIngestion({ expected: options.expected, finished: 0, failed: 0 }))),
+    Effect.map(
+      Option.getOrElse(() => new UploadReport.SessionIngestion({ expected: options.expected, finished: 0, failed: 0 }))
+    ),
     Effect.withSpan("Upload.waitForIngestion", { attributes: { "deepset.session_id": options.sessionId } })
   )

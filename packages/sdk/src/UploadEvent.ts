@@ -1,7 +1,8 @@
 /**
  * The progress of an upload, as the events of `Upload.events`: sessions opened and closed, each file
- * uploaded or failed, ingestion progress, and finally the report. Folding the events with
- * `UploadReport.sink` (or `UploadReport.fromEvents`) gives the same report as the `Done` event, also when a run was cut short.
+ * uploaded or failed, ingestion progress, and finally `Done`. The report is the fold of the events:
+ * `UploadReport.sink` (or `UploadReport.fromEvents`), also when a run was cut short. The run itself keeps no
+ * report, so a consumer that writes each file's outcome as it comes holds no more than the files in flight.
  *
  * @since 0.1.0
  */
@@ -11,7 +12,6 @@ import type * as Errors from "./Errors.js"
 import type * as Models from "./Models.js"
 import type { IngestionTimeoutError } from "./UploadErrors.js"
 import type * as UploadErrors from "./UploadErrors.js"
-import type { UploadReport } from "./UploadReport.js"
 
 /**
  * One step of an upload.
@@ -40,7 +40,7 @@ import type { UploadReport } from "./UploadReport.js"
  *   before it says why); every `FileIngested` of the session came before it. A file of the session that
  *   reached S3 and has no `FileIngested` by then is reported with an unknown ingestion state. A run stopped
  *   or interrupted while waiting emits none for the sessions it did not finish waiting for.
- * - `Done`: the last event, with the report.
+ * - `Done`: the last event: the run ended, its sessions closed (and waited for, with `wait`).
  *
  * @since 0.1.0
  * @category models
@@ -115,9 +115,7 @@ export type UploadEvent = Data.TaggedEnum<{
   IngestionDone: {
     readonly sessionId: string
   }
-  Done: {
-    readonly report: UploadReport
-  }
+  Done: {}
 }>
 
 /**
@@ -139,7 +137,7 @@ export type UploadEvent = Data.TaggedEnum<{
  *   IngestionFailed: (e) => e.error.message,
  *   FileIngested: (e) => `${e.name}: ${e.status}`,
  *   IngestionDone: (e) => `waited for ${e.sessionId}`,
- *   Done: (e) => `done: ${e.report.uploaded} uploaded, ${e.report.failed} failed, ${e.report.skipped} skipped`
+ *   Done: () => "done"
  * })
  * ```
  *

@@ -1,7 +1,8 @@
 /**
  * One upload run as a stream of events: sources checked, routed to sessions (`routing.ts`), sent with
  * bounded concurrency (`sending.ts`), sessions opened, closed and waited on (`sessionLifecycle.ts`), and
- * finally the report, folded from the events as they go (`UploadReport.step`).
+ * finally `Done`. The run keeps no report: its consumer folds one (`UploadReport.sink`) if it wants one, so a
+ * consumer that does not holds nothing per file once the file's events are out.
  *
  * @internal
  */
@@ -13,7 +14,6 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
 import * as Predicate from "effect/Predicate"
-import * as Ref from "effect/Ref"
 import * as Stream from "effect/Stream"
 import * as SynchronizedRef from "effect/SynchronizedRef"
 import type { DeepsetClient } from "../DeepsetClient.js"
@@ -21,7 +21,6 @@ import type * as Errors from "../Errors.js"
 import { InvalidSourcesError, type ServiceUnreachableError } from "../UploadErrors.js"
 import { UploadEvent } from "../UploadEvent.js"
 import type { UploadJournalError } from "../UploadJournal.js"
-import * as UploadReport from "../UploadReport.js"
 import * as UploadSessions from "../UploadSessions.js"
 import type { UploadSource } from "../UploadSource.js"
 import * as CircuitBreaker from "./circuitBreaker.js"
@@ -53,28 +52,41 @@ export interface Options extends SessionLifecycle.Options {
 const skippedItem = (source: UploadSource, index: number): Sending.Skipped | undefined =>
   source.skip === undefined ? undefined : { _tag: "Skipped", index, input: source.name, reason: source.skip }
 
-const prepareAll = (sources: Iterable<UploadSource>) => {
+// Sources given as an iterable are all checked before anything is sent, but only their names are kept for
+// that: each source is prepared again as sending reaches it, so that the run holds nothing per source beside
+// the caller's own list (bench scenario 12, memory by number of files).
+const prepareAll = (
+  input: Iterable<UploadSource>
+): Either.Either<Stream.Stream<Source.Prepared | Sending.Unsent>, InvalidSourcesError> => {
+  const sources = Array.isArray(input) ? input as ReadonlyArray<UploadSource> : Array.from(input)
   const registry = new Source.NameRegistry()
-  const prepared: Array<Source.Prepared | Sending.Skipped> = []
   const errors: Array<InvalidSourcesError["errors"][number]> = []
-  let index = 0
-  for (const source of sources) {
-    const skipped = skippedItem(source, index)
-    if (skipped !== undefined) {
-      prepared.push(skipped)
-      index++
-      continue
-    }
-    const result = Source.prepare(source, index++)
-    if (Either.isLeft(result)) {
-      errors.push(result.left)
-      continue
-    }
-    const conflict = registry.claim(result.right)
-    if (conflict === undefined) prepared.push(result.right)
-    else errors.push(conflict)
-  }
-  return Arr.isNonEmptyArray(errors) ? Either.left(new InvalidSourcesError({ errors })) : Either.right(prepared)
+  sources.forEach((source, index) => {
+    if (source.skip !== undefined) return
+    const result = Source.prepare(source, index)
+    const error = Either.isLeft(result) ? result.left : registry.claim(result.right)
+    if (error !== undefined) errors.push(error)
+  })
+  return Arr.isNonEmptyArray(errors)
+    ? Either.left(new InvalidSourcesError({ errors }))
+    : Either.right(
+      Stream.map(Stream.zipWithIndex(Stream.fromIterable(sources)), ([source, index]) => prepareOne(source, index))
+    )
+}
+
+// One source as sending takes it: skipped, rejected (a bad name, or one an earlier source holds in `registry`), or
+// prepared.
+const prepareOne = (
+  source: UploadSource,
+  index: number,
+  registry?: Source.NameRegistry
+): Source.Prepared | Sending.Unsent => {
+  const skipped = skippedItem(source, index)
+  if (skipped !== undefined) return skipped
+  const result = Source.prepare(source, index)
+  if (Either.isLeft(result)) return { _tag: "Rejected", index, input: source.name, error: result.left }
+  const conflict = registry?.claim(result.right)
+  return conflict === undefined ? result.right : { _tag: "Rejected", index, input: source.name, error: conflict }
 }
 
 // A stream of sources cannot be checked before sending starts: each is checked as it arrives, and a bad
@@ -84,14 +96,7 @@ const prepareEach = <E, R>(
 ): Stream.Stream<Source.Prepared | Sending.Unsent, E, R> =>
   Stream.suspend(() => {
     const registry = new Source.NameRegistry()
-    return Stream.map(Stream.zipWithIndex(sources), ([source, index]): Source.Prepared | Sending.Unsent => {
-      const skipped = skippedItem(source, index)
-      if (skipped !== undefined) return skipped
-      const result = Source.prepare(source, index)
-      if (Either.isLeft(result)) return { _tag: "Rejected", index, input: source.name, error: result.left }
-      const conflict = registry.claim(result.right)
-      return conflict === undefined ? result.right : { _tag: "Rejected", index, input: source.name, error: conflict }
-    })
+    return Stream.map(Stream.zipWithIndex(sources), ([source, index]) => prepareOne(source, index, registry))
   })
 
 /**
@@ -226,7 +231,9 @@ const isStream = <E, R>(
   input: Iterable<UploadSource> | Stream.Stream<UploadSource, E, R>
 ): input is Stream.Stream<UploadSource, E, R> => Predicate.hasProperty(input, Stream.StreamTypeId)
 
-/** The events of one run; the last one is `Done` with the report. */
+const done = UploadEvent.Done()
+
+/** The events of one run; the last one is `Done`. */
 export const events = <E, R>(
   input: Iterable<UploadSource> | Stream.Stream<UploadSource, E, R>,
   options: Options
@@ -234,15 +241,8 @@ export const events = <E, R>(
   Stream.unwrapScoped(Effect.gen(function*() {
     const sources: Stream.Stream<Source.Prepared | Sending.Unsent, E, R> = isStream(input)
       ? prepareEach(input)
-      : Stream.fromIterable(yield* prepareAll(input))
+      : yield* prepareAll(input)
     const handoff = yield* Handoff.make<UploadEvent, E | Fatal>()
-    const fold = yield* Ref.make(UploadReport.initial)
-    const emit: SessionLifecycle.Emit = (event) =>
-      Effect.zipRight(Ref.update(fold, (current) => UploadReport.step(current, event)), handoff.send(event))
-    const done = Effect.flatMap(
-      Ref.get(fold),
-      (current) => emit(UploadEvent.Done({ report: UploadReport.fromFold(current) }))
-    )
-    yield* Effect.forkScoped(handoff.into(Effect.zipRight(run(sources, options, emit), done)))
+    yield* Effect.forkScoped(handoff.into(Effect.zipRight(run(sources, options, handoff.send), handoff.send(done))))
     return handoff.stream
   }))
