@@ -6,10 +6,12 @@
  * load drifts through alike.
  *
  * `npx tsx --conditions=source bench/overhead.ts [--scenario getStatus|streamFiles] [--ref REV]…
- *   [--rounds N] [--count N] [--warmup N] [--files N] [--only VARIANT]… [--cpu-prof]`
+ *   [--rounds N] [--count N] [--warmup N] [--files N] [--only VARIANT]… [--latency MS] [--cpu-prof]`
  *
  * Prints, per variant, the median CPU and wall time per call (or per page) and the medians of each round's
  * ratios to the floor and to the working tree's SDK. CPU is the worker's own user + system time; the emulator's is not in it.
+ * `--latency MS` has the emulator hold every API answer back by MS (its `delay` fault on every route, as scenario 9
+ * injects it), so that the wall time per call shows what a share of CPU weighs against a network's round trip.
  *
  * @since 0.1.0
  */
@@ -37,6 +39,7 @@ const { values: flags } = parseArgs({
     warmup: { type: "string" },
     files: { type: "string", default: "2000" },
     only: { type: "string", multiple: true },
+    latency: { type: "string", default: "0" },
     "cpu-prof": { type: "boolean", default: false }
   }
 })
@@ -98,13 +101,17 @@ const program = Effect.gen(function*() {
   const sessionId = scenario === "getStatus"
     ? yield* emulator.createSession
     : yield* emulator.seedSession(Number(flags.files))
+  // After the seeding, so that only the timed calls wait.
+  const latencyMs = Number(flags.latency)
+  if (latencyMs > 0) yield* emulator.setFaults([`*:delay:${latencyMs}ms`])
   const task: OverheadTask = {
     target: emulator.target,
     scenario,
     sessionId,
     pageSize: 100,
     count: Number(flags.count ?? (scenario === "getStatus" ? 1000 : 1)),
-    warmup: Number(flags.warmup ?? (scenario === "getStatus" ? 2000 : 4)),
+    // Under latency each call waits it out: a short warm-up is enough for the JIT and keeps the run short.
+    warmup: Number(flags.warmup ?? (scenario === "getStatus" ? (latencyMs > 0 ? 100 : 2000) : 4)),
     rounds: Number(flags.rounds),
     sdks,
     only: flags.only
@@ -124,13 +131,13 @@ const program = Effect.gen(function*() {
   const unit = scenario === "getStatus" ? "call" : "page"
   // Every build against the working tree's too, round by round: a before/after the load drifts through alike.
   const own = "sdk working tree"
-  const against = (name: string, other: string) =>
+  const against = (name: string, other: string, key: "cpuUs" | "wallUs" = "cpuUs") =>
     answer.variants.includes(other)
-      ? median(answer.rounds.map((r) => r[name]!.cpuUs / r[other]!.cpuUs)).toFixed(2)
+      ? median(answer.rounds.map((r) => r[name]![key] / r[other]![key])).toFixed(key === "cpuUs" ? 2 : 3)
       : "–"
   const lines = [
-    `| variant | CPU per ${unit} (median, range) | wall per ${unit} | CPU ÷ floor | CPU ÷ ${own} |`,
-    "| --- | --- | --- | --- | --- |"
+    `| variant | CPU per ${unit} (median, range) | wall per ${unit} | CPU ÷ floor | CPU ÷ ${own} | wall ÷ floor |`,
+    "| --- | --- | --- | --- | --- | --- |"
   ]
   for (const name of answer.variants) {
     const cpu = answer.rounds.map((r) => r[name]!.cpuUs)
@@ -139,7 +146,7 @@ const program = Effect.gen(function*() {
     lines.push(
       `| ${name} | ${median(cpu).toFixed(0)} µs (${range}) | ${median(wall).toFixed(0)} µs | ${
         against(name, "floor")
-      } | ${against(name, own)} |`
+      } | ${against(name, own)} | ${against(name, "floor", "wallUs")} |`
     )
   }
   yield* Console.log(lines.join("\n"))

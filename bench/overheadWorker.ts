@@ -213,7 +213,8 @@ const main = async () => {
     rounds.push(results)
     process.stderr.write(
       `round ${round + 1}: ${
-        Object.entries(results).map(([name, r]) => `${name} ${r.cpuUs.toFixed(0)} µs`).join(", ")
+        Object.entries(results).map(([name, r]) => `${name} ${r.cpuUs.toFixed(0)} µs (wall ${r.wallUs.toFixed(0)})`)
+          .join(", ")
       }\n`
     )
   }
