@@ -397,8 +397,8 @@ export const fromEvents = (events: Iterable<UploadEvent>): UploadReport => {
 }
 
 /**
- * The report of a stream of events, as a `Sink`: the same report as the `Done` event, also for a run
- * cut short (the sink folds whatever events reached it).
+ * The report of a stream of events, as a `Sink`: what `Upload.files` returns, also for a run cut short (the
+ * sink folds whatever events reached it).
  *
  * @example
  * ```ts
