@@ -10,6 +10,7 @@ import type { IncomingMessage } from "node:http"
 import * as NodePath from "node:path"
 import { type Call, type Handler, iso, operation, searchParams } from "./api.js"
 import * as FileQuery from "./fileQuery.js"
+import * as FormBody from "./formBody.js"
 import { parseUuid } from "./ids.js"
 import * as Multipart from "./multipart.js"
 import * as Odata from "./odata.js"
@@ -53,56 +54,62 @@ const newObject = (runtime: EmulatorRuntime, name: string) =>
     false
   )
 
-/** Reads the multipart body part by part, the file's bytes into an `S3Object` as S3 uploads are. */
-const readForm = (runtime: EmulatorRuntime, incoming: IncomingMessage, boundary: string, form: UploadForm) =>
-  Effect.gen(function*() {
-    const parser = new Multipart.FormParser(boundary, maxFields)
-    while (parser.failure === undefined) {
-      const atHand = RequestBody.chunkAtHand(incoming)
-      const chunk = atHand === null ? yield* RequestBody.nextChunk(incoming) : atHand
-      for (const event of chunk === undefined ? parser.end() : parser.write(chunk)) {
-        switch (event._tag) {
-          case "Field": {
-            form.fieldBytes += event.value.length
-            // Starlette keeps the last of repeated fields.
-            form.fields.set(event.name, event.value)
-            break
-          }
-          case "FileStart": {
-            if (event.info.field === "file" && form.file === undefined) {
-              form.file = newObject(runtime, event.info.name)
-              form.fileName = event.info.name
-              form.current = "file"
-            } else if (event.info.field === "meta") {
-              form.metaChunks = []
-              form.current = "meta"
-            } else {
-              form.current = "skip"
-            }
-            break
-          }
-          case "FileData": {
-            if (form.current === "file") form.file?.receive(event.chunk)
-            else if (form.current === "meta" && form.metaChunks !== undefined) {
-              form.fieldBytes += event.chunk.length
-              // Copied: the parser's views are of chunks the socket may reuse.
-              form.metaChunks.push(Buffer.from(event.chunk))
-            }
-            break
-          }
-          case "FileEnd": {
-            form.current = undefined
-            break
-          }
-        }
-      }
-      if (chunk === undefined) break
-      if (form.fieldBytes > maxFields) return "TooLarge" as const
-      if (form.file?.full === true) yield* form.file.flush(runtime)
+/** Takes the form's parts: the file's bytes into an `S3Object` as S3 uploads are, `meta` and fields as text. */
+const takePart = (runtime: EmulatorRuntime, form: UploadForm) => (event: Multipart.Event): undefined => {
+  switch (event._tag) {
+    case "Field": {
+      form.fieldBytes += event.value.length
+      // Starlette keeps the last of repeated fields.
+      form.fields.set(event.name, event.value)
+      break
     }
-    if (parser.failure === "PreDataTooLarge" || form.fieldBytes > maxFields) return "TooLarge" as const
-    return parser.failure === "Malformed" ? "Malformed" as const : "Read" as const
-  })
+    case "FileStart": {
+      if (event.info.field === "file" && form.file === undefined) {
+        form.file = newObject(runtime, event.info.name)
+        form.fileName = event.info.name
+        form.current = "file"
+      } else if (event.info.field === "meta") {
+        form.metaChunks = []
+        form.current = "meta"
+      } else {
+        form.current = "skip"
+      }
+      break
+    }
+    case "FileData": {
+      if (form.current === "file") form.file?.receive(event.chunk)
+      else if (form.current === "meta" && form.metaChunks !== undefined) {
+        form.fieldBytes += event.chunk.length
+        // Copied: the parser's views are of chunks the socket may reuse.
+        form.metaChunks.push(Buffer.from(event.chunk))
+      }
+      break
+    }
+    case "FileEnd": {
+      form.current = undefined
+      break
+    }
+  }
+  return undefined
+}
+
+/** Reads the multipart body part by part; it stops as soon as the fields and `meta` are too large. */
+const readForm = (runtime: EmulatorRuntime, incoming: IncomingMessage, boundary: string, form: UploadForm) =>
+  Effect.map(
+    FormBody.read({
+      runtime,
+      incoming,
+      boundary,
+      maxPreData: maxFields,
+      onEvent: takePart(runtime, form),
+      object: () => form.file,
+      stop: () => form.fieldBytes > maxFields
+    }),
+    (failure) => {
+      if (failure === "PreDataTooLarge" || form.fieldBytes > maxFields) return "TooLarge" as const
+      return failure === "Malformed" ? "Malformed" as const : "Read" as const
+    }
+  )
 
 const missing = (loc: ReadonlyArray<string>): ErrorDetail => ({
   type: "missing",

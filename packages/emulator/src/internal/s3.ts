@@ -6,6 +6,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as NodePath from "node:path"
 import type * as Fault from "../Fault.js"
+import * as FormBody from "./formBody.js"
 import * as Inject from "./inject.js"
 import { documentName } from "./keyName.js"
 import * as Multipart from "./multipart.js"
@@ -144,6 +145,40 @@ const faultFor = (
 }
 
 /**
+ * Takes the form's parts: fields until the file, then the file, whose fault (if it has one) strikes
+ * before it is accepted. Anything after the file is only noted, as S3 refuses it.
+ */
+const takePart = (runtime: EmulatorRuntime, state: UploadState, entry: Entry, event: Multipart.Event) => {
+  switch (event._tag) {
+    case "Field": {
+      if (state.fileSeen) state.trailing = true
+      else state.fields.set(event.name.toLowerCase(), event.value)
+      return undefined
+    }
+    case "FileStart": {
+      if (state.fileSeen) {
+        state.trailing = true
+        return undefined
+      }
+      state.fileSeen = true
+      state.inFile = true
+      const fault = faultFor(runtime, state, entry, event.info)
+      if (fault !== undefined) return Effect.andThen(fault, () => acceptFile(runtime, state, event.info))
+      acceptFile(runtime, state, event.info)
+      return undefined
+    }
+    case "FileData": {
+      if (state.inFile) state.object?.receive(event.chunk)
+      return undefined
+    }
+    case "FileEnd": {
+      state.inFile = false
+      return undefined
+    }
+  }
+}
+
+/**
  * Stores the received file in its session, or says why it cannot be stored; `md5` on success.
  * The file stays in memory when it may, so the common case needs no effect at all.
  */
@@ -240,43 +275,15 @@ const handle = (runtime: EmulatorRuntime, state: UploadState) =>
     }
     const boundary = Multipart.boundaryOf(contentType)
     if (boundary === undefined) return yield* refuse(malformedPost)
-    const parser = new Multipart.FormParser(boundary, maxPreData)
-    while (parser.failure === undefined) {
-      const atHand = RequestBody.chunkAtHand(incoming)
-      const chunk = atHand === null ? yield* RequestBody.nextChunk(incoming) : atHand
-      for (const event of chunk === undefined ? parser.end() : parser.write(chunk)) {
-        switch (event._tag) {
-          case "Field": {
-            if (state.fileSeen) state.trailing = true
-            else state.fields.set(event.name.toLowerCase(), event.value)
-            break
-          }
-          case "FileStart": {
-            if (state.fileSeen) {
-              state.trailing = true
-              break
-            }
-            state.fileSeen = true
-            state.inFile = true
-            const fault = faultFor(runtime, state, entry, event.info)
-            if (fault !== undefined) yield* fault
-            acceptFile(runtime, state, event.info)
-            break
-          }
-          case "FileData": {
-            if (state.inFile) state.object?.receive(event.chunk)
-            break
-          }
-          case "FileEnd": {
-            state.inFile = false
-            break
-          }
-        }
-      }
-      if (chunk === undefined) break
-      if (state.object?.full === true) yield* state.object.flush(runtime)
-    }
-    if (parser.failure === "PreDataTooLarge") {
+    const failure = yield* FormBody.read({
+      runtime,
+      incoming,
+      boundary,
+      maxPreData,
+      onEvent: (event) => takePart(runtime, state, entry, event),
+      object: () => state.object
+    })
+    if (failure === "PreDataTooLarge") {
       return yield* refuse(
         s3Error(
           400,
@@ -285,7 +292,7 @@ const handle = (runtime: EmulatorRuntime, state: UploadState) =>
         )
       )
     }
-    if (parser.failure === "Malformed") return yield* refuse(malformedPost)
+    if (failure === "Malformed") return yield* refuse(malformedPost)
     if (state.hang) {
       entry.fault = "Hang"
       return yield* Effect.never
