@@ -81,15 +81,20 @@ export const operation = (runtime: EmulatorRuntime, route: RouteName, handler: H
     return fault === undefined ? response : yield* Inject.after(fault, response)
   })
 
-const readBody = (request: HttpServerRequest.HttpServerRequest) =>
-  request.text.pipe(
-    HttpIncomingMessage.withMaxBodySize(maxJsonBody),
-    Effect.mapError(() => Respond.detail(413, "Request body too large")),
-    Effect.either
-  )
-
 const bodyError = (error: Validation.BodyError) =>
   error._tag === "UnsupportedMediaType" ? Respond.unsupportedMediaType : Respond.unprocessable(error.detail)
+
+/** The request's body as `validate` reads it, or the answer that refuses it: 413, then 415 or 422. */
+const readBody = <A>(
+  call: Call,
+  validate: (body: string, contentType: string | undefined) => Either.Either<A, Validation.BodyError>
+) =>
+  call.request.text.pipe(
+    HttpIncomingMessage.withMaxBodySize(maxJsonBody),
+    Effect.mapError(() => Respond.detail(413, "Request body too large")),
+    Effect.flatMap((body) => Either.mapLeft(validate(body, call.request.headers["content-type"]), bodyError)),
+    Effect.either
+  )
 
 const sessionNotFound = Respond.notFound("Upload session not found")
 
@@ -100,10 +105,8 @@ const findSession = (runtime: EmulatorRuntime, call: Call): Session | undefined 
 
 const create = (runtime: EmulatorRuntime): Handler => (call) =>
   Effect.gen(function*() {
-    const body = yield* readBody(call.request)
-    if (Either.isLeft(body)) return body.left
-    const asked = Validation.createBody(body.right, call.request.headers["content-type"])
-    if (Either.isLeft(asked)) return bodyError(asked.left)
+    const asked = yield* readBody(call, Validation.createBody)
+    if (Either.isLeft(asked)) return asked.left
     const session = runtime.store.create(
       call.workspace,
       asked.right.writeMode,
@@ -130,10 +133,8 @@ const create = (runtime: EmulatorRuntime): Handler => (call) =>
 
 const close = (runtime: EmulatorRuntime): Handler => (call) =>
   Effect.gen(function*() {
-    const body = yield* readBody(call.request)
-    if (Either.isLeft(body)) return body.left
-    const valid = Validation.closeBody(body.right, call.request.headers["content-type"])
-    if (Either.isLeft(valid)) return bodyError(valid.left)
+    const valid = yield* readBody(call, Validation.closeBody)
+    if (Either.isLeft(valid)) return valid.left
     const session = findSession(runtime, call)
     if (session === undefined) return sessionNotFound
     runtime.store.close(session, call.now)
