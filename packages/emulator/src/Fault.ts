@@ -313,9 +313,26 @@ export const parseDuration = (input: string): Option.Option<Duration.Duration> =
   return Duration.decodeUnknown(input.trim())
 }
 
+/** The kinds that take no argument, and their faults. */
+const plainKinds: ReadonlyMap<string, Fault> = new Map([
+  ["500", serverError(500)],
+  ["502", serverError(502)],
+  ["503", serverError(503)],
+  ["504", serverError(504)],
+  ["reset", connectionReset],
+  ["hang", hang],
+  ["malformed", malformedJson],
+  ["truncated", truncatedBody],
+  ["wrong-shape", wrongShape],
+  ["timeout", requestTimeout],
+  ["slowdown", slowDown]
+])
+
 const faultFromKind = (kind: string, arg: string | undefined): Either.Either<Fault, string> => {
-  const noArg = (fault: Fault) =>
-    arg === undefined ? Either.right(fault) : Either.left(`fault kind "${kind}" takes no argument`)
+  const plain = plainKinds.get(kind)
+  if (plain !== undefined) {
+    return arg === undefined ? Either.right(plain) : Either.left(`fault kind "${kind}" takes no argument`)
+  }
   switch (kind) {
     case "429":
     case "429-date": {
@@ -326,28 +343,6 @@ const faultFromKind = (kind: string, arg: string | undefined): Either.Either<Fau
       }
       return Either.right(tooManyRequests({ retryAfter: seconds, format: kind === "429" ? "seconds" : "date" }))
     }
-    case "500":
-      return noArg(serverError(500))
-    case "502":
-      return noArg(serverError(502))
-    case "503":
-      return noArg(serverError(503))
-    case "504":
-      return noArg(serverError(504))
-    case "reset":
-      return noArg(connectionReset)
-    case "hang":
-      return noArg(hang)
-    case "malformed":
-      return noArg(malformedJson)
-    case "truncated":
-      return noArg(truncatedBody)
-    case "wrong-shape":
-      return noArg(wrongShape)
-    case "timeout":
-      return noArg(requestTimeout)
-    case "slowdown":
-      return noArg(slowDown)
     case "delay": {
       if (arg === undefined) return Either.left(`fault kind "delay" needs a duration, e.g. delay:2s`)
       return Option.match(parseDuration(arg), {
