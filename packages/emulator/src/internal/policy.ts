@@ -26,25 +26,40 @@ export const s3Error = (status: number, code: string, message: string): S3Error 
 
 const hmac = (key: string | Buffer, data: string): Buffer => createHmac("sha256", key).update(data, "utf8").digest()
 
+/** A signer's cache in `caches`, made on first use. */
+const cacheOf = <V>(caches: WeakMap<Signer, Map<string, V>>, signer: Signer): Map<string, V> => {
+  let cache = caches.get(signer)
+  if (cache === undefined) {
+    cache = new Map()
+    caches.set(signer, cache)
+  }
+  return cache
+}
+
+/**
+ * The value `cache` keeps under `key`, made and kept on first use. A cache that holds `bound` values is
+ * emptied first: forged scopes and policies must not grow it without bound.
+ */
+const cached = <V>(cache: Map<string, V>, key: string, bound: number, make: () => V): V => {
+  let value = cache.get(key)
+  if (value === undefined) {
+    value = make()
+    if (cache.size >= bound) cache.clear()
+    cache.set(key, value)
+  }
+  return value
+}
+
 /** Signing keys by signer, date and region: a session's uploads all share one, so derive it once. */
 const signingKeys = new WeakMap<Signer, Map<string, Buffer>>()
 
-const signingKey = (signer: Signer, date: string, region: string): Buffer => {
-  let keys = signingKeys.get(signer)
-  if (keys === undefined) {
-    keys = new Map()
-    signingKeys.set(signer, keys)
-  }
-  const scope = `${date}/${region}`
-  let key = keys.get(scope)
-  if (key === undefined) {
-    key = hmac(hmac(hmac(hmac(`AWS4${signer.secret}`, date), region), "s3"), "aws4_request")
-    // Forged scopes must not grow the cache without bound.
-    if (keys.size >= 1024) keys.clear()
-    keys.set(scope, key)
-  }
-  return key
-}
+const signingKey = (signer: Signer, date: string, region: string): Buffer =>
+  cached(
+    cacheOf(signingKeys, signer),
+    `${date}/${region}`,
+    1024,
+    () => hmac(hmac(hmac(hmac(`AWS4${signer.secret}`, date), region), "s3"), "aws4_request")
+  )
 
 const sign = (signer: Signer, date: string, region: string, policy: string): Buffer =>
   createHmac("sha256", signingKey(signer, date, region)).update(policy, "utf8").digest()
@@ -121,28 +136,13 @@ interface ReadPolicy {
  */
 const readPolicies = new WeakMap<Signer, Map<string, Map<string, ReadPolicy>>>()
 
-const readPolicy = (signer: Signer, date: string, region: string, policy: string): ReadPolicy => {
-  let scopes = readPolicies.get(signer)
-  if (scopes === undefined) {
-    scopes = new Map()
-    readPolicies.set(signer, scopes)
-  }
-  const scope = `${date}/${region}`
-  let cache = scopes.get(scope)
-  if (cache === undefined) {
-    // Forged scopes and policies must not grow the cache without bound.
-    if (scopes.size >= 64) scopes.clear()
-    cache = new Map()
-    scopes.set(scope, cache)
-  }
-  let read = cache.get(policy)
-  if (read === undefined) {
-    read = { signature: sign(signer, date, region, policy), document: parsePolicy(policy) }
-    if (cache.size >= 1024) cache.clear()
-    cache.set(policy, read)
-  }
-  return read
-}
+const readPolicy = (signer: Signer, date: string, region: string, policy: string): ReadPolicy =>
+  cached(
+    cached(cacheOf(readPolicies, signer), `${date}/${region}`, 64, () => new Map<string, ReadPolicy>()),
+    policy,
+    1024,
+    () => ({ signature: sign(signer, date, region, policy), document: parsePolicy(policy) })
+  )
 
 const parsePolicy = (policy: string): Either.Either<PolicyDocument, S3Error> => {
   let document: unknown
