@@ -58,17 +58,14 @@ export const paginate = <A, E, R>(options: PaginateOptions<A, E, R>): Stream.Str
       : { limit: pageSize, pageNumber: Math.floor((position - 1) / pageSize) + 1 }
   const pageStart = (query: Query): number => ((query.pageNumber ?? 1) - 1) * pageSize
 
-  const lastWithId = (items: ReadonlyArray<A>): readonly [number, string] | undefined => {
-    for (let index = items.length - 1; index >= 0; index--) {
-      const id = idOf(items[index])
-      if (id !== undefined) return [index, id]
-    }
-    return undefined
-  }
-  const firstWithId = (items: ReadonlyArray<A>): readonly [number, string] | undefined => {
-    for (let index = 0; index < items.length; index++) {
-      const id = idOf(items[index])
-      if (id !== undefined) return [index, id]
+  const cursor = (id: string): Query =>
+    direction === "forward" ? { limit: pageSize, after: id } : { limit: pageSize, before: id }
+  // The item with an id nearest the end a walk goes on from (a page's last item forward, its first
+  // backward): its id, and how many items lie between it and that end.
+  const nearestWithId = (items: ReadonlyArray<A>): readonly [string, number] | undefined => {
+    for (let distance = 0; distance < items.length; distance++) {
+      const id = idOf(items[direction === "forward" ? items.length - 1 - distance : distance])
+      if (id !== undefined) return [id, distance]
     }
     return undefined
   }
@@ -86,6 +83,27 @@ export const paginate = <A, E, R>(options: PaginateOptions<A, E, R>): Stream.Str
     return [Chunk.unsafeFromArray(emitted), reached ? Option.none() : next]
   }
 
+  // Emits a page's wanted items (`emitted`: in the walk's order) and goes on by the cursor of the last one
+  // the walk met when it has an id, else by page number when the position is known. From a caller's cursor
+  // the position is unknown: go on from the item with an id nearest that end of the page, and skip what of
+  // the next page was already seen.
+  const goOn = (
+    state: State,
+    page: Page<A>,
+    wanted: ReadonlyArray<A>,
+    emitted: Array<A>,
+    position: Option.Option<number>
+  ): Effect.Effect<Step<A>, E> => {
+    const next = (query: Query, trim: number) =>
+      Effect.succeed(emit(emitted, Option.some({ query, position, trim, probe: false })))
+    const id = idOf(direction === "forward" ? wanted[wanted.length - 1] : wanted[0])
+    if (id !== undefined) return next(cursor(id), 0)
+    if (Option.isSome(position)) return next(byPage(position.value), 0)
+    const nearest = nearestWithId(page.data)
+    if (nearest === undefined) return Effect.fail(options.stuck(state.query))
+    return next(cursor(nearest[0]), nearest[1])
+  }
+
   const forward = (state: State, page: Page<A>): Effect.Effect<Step<A>, E> => {
     const start = Option.match(state.position, {
       onNone: () => state.trim,
@@ -94,29 +112,7 @@ export const paginate = <A, E, R>(options: PaginateOptions<A, E, R>): Stream.Str
     const wanted = page.data.slice(Math.max(0, start))
     if (!page.hasMore || wanted.length === 0) return Effect.succeed(emit(wanted, Option.none()))
     const position = Option.map(state.position, (position) => position + wanted.length)
-    const id = idOf(wanted[wanted.length - 1])
-    if (id !== undefined) {
-      return Effect.succeed(
-        emit(wanted, Option.some({ query: { limit: pageSize, after: id }, position, trim: 0, probe: false }))
-      )
-    }
-    if (Option.isSome(position)) {
-      return Effect.succeed(
-        emit(wanted, Option.some({ query: byPage(position.value), position, trim: 0, probe: false }))
-      )
-    }
-    // From a caller's cursor the position is unknown: go on after the last item that has an id and
-    // skip what of the next page was already seen.
-    const last = lastWithId(page.data)
-    if (last === undefined) return Effect.fail(options.stuck(state.query))
-    const [index, after] = last
-    const next: State = {
-      query: { limit: pageSize, after },
-      position,
-      trim: page.data.length - 1 - index,
-      probe: false
-    }
-    return Effect.succeed(emit(wanted, Option.some(next)))
+    return goOn(state, page, wanted, wanted, position)
   }
 
   const backward = (state: State, page: Page<A>): Effect.Effect<Step<A>, E> => {
@@ -139,23 +135,7 @@ export const paginate = <A, E, R>(options: PaginateOptions<A, E, R>): Stream.Str
       ? page.hasMore
       : Option.exists(position, (position) => position > 0)
     if (!more || wanted.length === 0) return Effect.succeed(emit(reversed, Option.none()))
-    const id = idOf(wanted[0])
-    if (id !== undefined) {
-      return Effect.succeed(
-        emit(reversed, Option.some({ query: { limit: pageSize, before: id }, position, trim: 0, probe: false }))
-      )
-    }
-    if (Option.isSome(position)) {
-      return Effect.succeed(
-        emit(reversed, Option.some({ query: byPage(position.value), position, trim: 0, probe: false }))
-      )
-    }
-    const first = firstWithId(page.data)
-    if (first === undefined) return Effect.fail(options.stuck(state.query))
-    const [index, before] = first
-    return Effect.succeed(
-      emit(reversed, Option.some({ query: { limit: pageSize, before }, position, trim: index, probe: false }))
-    )
+    return goOn(state, page, wanted, reversed, position)
   }
 
   const initial: State = direction === "forward"
