@@ -262,21 +262,18 @@ export class ConfigurationError
 }
 
 /**
- * Every failure of a request that was attempted: what a retry policy sees as its input.
+ * Every failure of a request that was attempted: what a retry policy sees as its input. That is each
+ * {@link CommonError} but {@link InvalidInputError} (found before anything is sent), and the failures
+ * only some operations meet.
  *
  * @since 0.1.0
  * @category models
  */
 export type ApiError =
+  | Exclude<CommonError, InvalidInputError>
   | NotFoundError
   | ValidationError
   | UnsupportedMediaTypeError
-  | AuthenticationError
-  | RateLimitedError
-  | ServerError
-  | UnexpectedStatusError
-  | TransportError
-  | TimeoutError
   | DecodeError
 
 /**
