@@ -273,11 +273,7 @@ export type S3AttemptError =
  * @category errors
  */
 export type FileError =
-  | S3Error
-  | Errors.TransportError
-  | Errors.TimeoutError
-  | SourceReadError
-  | FileTooLargeError
+  | S3AttemptError
   | SessionExpiredError
   | SessionFullError
   | SessionClosedError
