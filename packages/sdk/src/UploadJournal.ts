@@ -19,7 +19,6 @@
  * import * as DateTime from "effect/DateTime"
  * import * as Effect from "effect/Effect"
  * import * as Layer from "effect/Layer"
-import type * as ParseResult from "effect/ParseResult"
  *
  * const path = UploadJournal.defaultPath({
  *   workspace: "docs",
