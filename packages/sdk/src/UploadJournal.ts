@@ -74,6 +74,8 @@ const NonEmpty = Schema.String.pipe(Schema.minLength(1))
 const Size = Schema.NonNegativeInt
 const MtimeMs = Schema.optional(Schema.Finite)
 const Sha256 = Schema.String.pipe(Schema.pattern(/^[0-9a-f]{64}$/))
+// What `sending` and `sent` both say of a file: which source it is, and where and as what it goes.
+const placement = { key: NonEmpty, name: NonEmpty, sessionId: NonEmpty, size: Size, mtimeMs: MtimeMs }
 
 /**
  * A run started: the folder it uploads (absolute, or a label for in-memory sources) and the workspace.
@@ -135,11 +137,7 @@ export interface SessionOpened extends Schema.Schema.Type<typeof SessionOpened> 
 export const Sending = Schema.Struct({
   v,
   type: Schema.tag("sending"),
-  key: NonEmpty,
-  name: NonEmpty,
-  sessionId: NonEmpty,
-  size: Size,
-  mtimeMs: MtimeMs
+  ...placement
 }).annotations({ identifier: "UploadJournal.Sending" })
 
 /**
@@ -161,11 +159,7 @@ export interface Sending extends Schema.Schema.Type<typeof Sending> {}
 export const Sent = Schema.Struct({
   v,
   type: Schema.tag("sent"),
-  key: NonEmpty,
-  name: NonEmpty,
-  sessionId: NonEmpty,
-  size: Size,
-  mtimeMs: MtimeMs,
+  ...placement,
   sha256: Sha256,
   metaSha256: Schema.optional(Sha256)
 }).annotations({ identifier: "UploadJournal.Sent" })
@@ -812,6 +806,15 @@ interface MutableSession {
 
 const sessionKey = (sessionId: string, name: string) => JSON.stringify([sessionId, name])
 
+// A file's state as far as its `sending` or `sent` record places it.
+const placed = (record: Sending | Sent) => ({
+  key: record.key,
+  name: record.name,
+  sessionId: record.sessionId,
+  size: record.size,
+  ...(record.mtimeMs === undefined ? {} : { mtimeMs: record.mtimeMs })
+})
+
 const withIngestion = <S extends Landed | Unknown>(state: S, ingestion: Ingestion): S => ({ ...state, ingestion })
 
 const ingestionOf = (record: Ingested): Ingestion =>
@@ -856,11 +859,7 @@ export const summarize = (records: Iterable<JournalRecord>): Summary => {
         const previous = lastLanding(files.get(record.key))
         files.set(record.key, {
           _tag: "Unknown",
-          key: record.key,
-          name: record.name,
-          sessionId: record.sessionId,
-          size: record.size,
-          ...(record.mtimeMs === undefined ? {} : { mtimeMs: record.mtimeMs }),
+          ...placed(record),
           ...(previous === undefined ? {} : { previous })
         })
         names.set(sessionKey(record.sessionId, record.name), record.key)
@@ -869,11 +868,7 @@ export const summarize = (records: Iterable<JournalRecord>): Summary => {
       case "sent": {
         files.set(record.key, {
           _tag: "Landed",
-          key: record.key,
-          name: record.name,
-          sessionId: record.sessionId,
-          size: record.size,
-          ...(record.mtimeMs === undefined ? {} : { mtimeMs: record.mtimeMs }),
+          ...placed(record),
           sha256: record.sha256,
           ...(record.metaSha256 === undefined ? {} : { metaSha256: record.metaSha256 })
         })
