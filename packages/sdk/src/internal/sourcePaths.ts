@@ -52,12 +52,17 @@ export const notRegular = (type: FileSystem.File.Type): string => `not a regular
 type Problem = InvalidSourcesError["errors"][number]
 
 /**
- * A file found, or an entry skipped. `folder` says whether the skipped entry is (or may be) a folder:
- * those are always reported, whatever the extensions asked for, since they may hold wanted files.
+ * A file found (its path as given: a folder's listing holds a string per file, nothing more), or an entry
+ * skipped. `folder` says whether the skipped entry is (or may be) a folder: those are always reported,
+ * whatever the extensions asked for, since they may hold wanted files.
  */
-type Entry =
-  | { readonly _tag: "File"; readonly given: string }
-  | { readonly _tag: "Skipped"; readonly given: string; readonly reason: string; readonly folder: boolean }
+type Entry = string | Skipped
+
+interface Skipped {
+  readonly given: string
+  readonly reason: string
+  readonly folder: boolean
+}
 
 const isLoop = (error: PlatformError.PlatformError): boolean =>
   error._tag === "SystemError" &&
@@ -80,8 +85,13 @@ const collect = (inputs: ReadonlyArray<string>, options: Options) =>
     const visited = new Set<string>()
     const fail = (file: string, reason: string) =>
       problems.push(new SourceReadError({ name: path.basename(file), path: file, reason }))
+    // A path found under an absolute folder is resolved already: the key is then the path itself, not a copy.
+    const key = (given: string) => {
+      const resolved = path.resolve(given)
+      return resolved === given ? given : resolved
+    }
     const skip = (given: string, reason: string, folder: boolean) =>
-      void entries.set(path.resolve(given), { _tag: "Skipped", given, reason, folder })
+      void entries.set(key(given), { given, reason, folder })
     const inside = (root: string, real: string) =>
       real === root || real.startsWith(root.endsWith(path.sep) ? root : root + path.sep)
 
@@ -147,7 +157,7 @@ const collect = (inputs: ReadonlyArray<string>, options: Options) =>
           return yield* walk(full, real, root, ancestors)
         }
         if (outside) return skip(full, SkipReason.outside, false)
-        if (type === "File") return void entries.set(path.resolve(full), { _tag: "File", given: full })
+        if (type === "File") return void entries.set(key(full), full)
         return skip(full, notRegular(type), false)
       })
 
@@ -170,7 +180,7 @@ const collect = (inputs: ReadonlyArray<string>, options: Options) =>
         else if (!visited.has(real.right)) yield* walk(input, real.right, real.right, new Set())
       } else {
         // A file named on its own is its own root: it goes as given, and fails alone if it cannot be read.
-        entries.set(path.resolve(input), { _tag: "File", given: input })
+        entries.set(path.resolve(input), input)
       }
     }
     return { entries, problems, explicit: new Set(inputs.map((input) => path.resolve(input))) }
@@ -187,15 +197,22 @@ export const fromPaths = (
   inputs: ReadonlyArray<string>,
   options: Options = {}
 ): Effect.Effect<Array<UploadSource>, InvalidSourcesError, FileSystem.FileSystem | Path.Path> =>
+  // The listing is let go before the names are checked: a folder's files are not held twice at the peak.
+  Effect.flatMap(Effect.flatMap(collect(inputs, options), (listing) => toSources(listing, options)), checked)
+
+/** The sources of a listing, and the problems found so far. */
+const toSources = (
+  { entries, explicit, problems }: Effect.Effect.Success<ReturnType<typeof collect>>,
+  options: Options
+) =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
-    const { entries, explicit, problems } = yield* collect(inputs, options)
     const wanted = extensionFilter(options.extensions)
     // Companions that are files, by their document's path; a skipped companion is an entry of its own.
     const companions = new Map<string, string>()
     for (const [resolved, entry] of entries) {
-      if (entry._tag === "File" && FileName.isMetaName(resolved)) {
-        companions.set(resolved.slice(0, -FileName.metaSuffix.length), entry.given)
+      if (typeof entry === "string" && FileName.isMetaName(resolved)) {
+        companions.set(resolved.slice(0, -FileName.metaSuffix.length), entry)
       }
     }
     for (const [document, companion] of companions) {
@@ -210,7 +227,7 @@ export const fromPaths = (
     const sources: Array<UploadSource> = []
     for (const [resolved, entry] of entries) {
       const meta = companions.get(resolved)
-      if (entry._tag === "Skipped") {
+      if (typeof entry !== "string") {
         const document = FileName.isMetaName(resolved) ? resolved.slice(0, -FileName.metaSuffix.length) : resolved
         if (!entry.folder && !wanted(document)) continue
         sources.push({
@@ -225,23 +242,32 @@ export const fromPaths = (
       let companion = meta
       // A file named on its own brings the companion beside it, which no folder listing found.
       if (companion === undefined && explicit.has(resolved)) {
-        const beside = FileName.metaName(entry.given)
+        const beside = FileName.metaName(entry)
         if (yield* fs.exists(beside).pipe(Effect.orElseSucceed(() => false))) companion = beside
       }
       // The full path is the source's name: only its base name is stored, and errors can say which file.
       sources.push({
-        name: entry.given,
-        body: { path: entry.given },
+        name: entry,
+        body: { path: entry },
         meta: companion === undefined ? undefined : Source.rawMeta({ path: companion })
       })
     }
-    const registry = new Source.NameRegistry()
-    sources.forEach((source, index) => {
-      // A skipped source is stored under no name, so it takes none.
-      if (source.skip !== undefined) return
-      const prepared = Source.prepare(source, index)
-      const problem = Either.isLeft(prepared) ? prepared.left : registry.claim(prepared.right)
-      if (problem !== undefined) problems.push(problem)
-    })
-    return Array.isNonEmptyArray(problems) ? yield* new InvalidSourcesError({ errors: problems }) : sources
+    return { sources, problems }
   })
+
+/** The sources, once every stored name is known to be valid and taken once; or every problem found. */
+const checked = (
+  { problems, sources }: { readonly sources: Array<UploadSource>; readonly problems: Array<Problem> }
+): Effect.Effect<Array<UploadSource>, InvalidSourcesError> => {
+  const registry = new Source.NameRegistry()
+  sources.forEach((source, index) => {
+    // A skipped source is stored under no name, so it takes none.
+    if (source.skip !== undefined) return
+    const prepared = Source.prepare(source, index)
+    const problem = Either.isLeft(prepared) ? prepared.left : registry.claim(prepared.right)
+    if (problem !== undefined) problems.push(problem)
+  })
+  return Array.isNonEmptyArray(problems)
+    ? Effect.fail(new InvalidSourcesError({ errors: problems }))
+    : Effect.succeed(sources)
+}
