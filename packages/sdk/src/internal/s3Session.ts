@@ -16,6 +16,7 @@ import * as Stream from "effect/Stream"
 import { DeepsetClient } from "../DeepsetClient.js"
 import type * as Errors from "../Errors.js"
 import type * as Models from "../Models.js"
+import type { SessionSettings } from "../Upload.js"
 import { IngestionTimeoutError, SessionClosedError, SessionExpiredError, SessionFullError } from "../UploadErrors.js"
 import * as UploadSessions from "../UploadSessions.js"
 import * as FileName from "./fileName.js"
@@ -27,13 +28,8 @@ import * as Transfer from "./transfer.js"
 /** The files one session accepts (API.md). */
 export const maxFilesPerSession = 10_000
 
-/** How a session is opened and how its files are sent. */
-export interface Options {
-  readonly workspaceName?: string | undefined
-  readonly writeMode?: Models.KnownWriteMode | undefined
-  readonly parallelProcessing?: boolean | undefined
-  readonly s3Retry?: Schedule.Schedule<unknown, S3.AttemptError> | false | undefined
-  readonly s3Timeout?: Duration.DurationInput | undefined
+/** How a session is opened and how its files are sent: the caller's settings, and the run's files per session. */
+export interface Options extends SessionSettings {
   readonly maxFiles?: number | undefined
 }
 
