@@ -18,6 +18,7 @@ import * as Option from "effect/Option"
 import { InvalidSourcesError, OrphanMetaError, SourceReadError } from "../UploadErrors.js"
 import type { UploadSource } from "../UploadSource.js"
 import * as FileName from "./fileName.js"
+import * as FolderListing from "./folderListing.js"
 import * as Source from "./source.js"
 
 /** How to collect files from paths. */
@@ -99,9 +100,9 @@ const collect = (inputs: ReadonlyArray<string>, options: Options) =>
     const walk = (dir: string, real: string, root: string, ancestors: ReadonlySet<string>): Effect.Effect<void> =>
       Effect.gen(function*() {
         visited.add(real)
-        const names = yield* Effect.either(fs.readDirectory(dir))
-        if (Either.isLeft(names)) {
-          const error = names.left
+        const listed = yield* Effect.either(FolderListing.list(fs, dir))
+        if (Either.isLeft(listed)) {
+          const error = listed.left
           return skip(
             dir,
             error._tag === "SystemError" && error.reason === "PermissionDenied"
@@ -111,20 +112,26 @@ const collect = (inputs: ReadonlyArray<string>, options: Options) =>
           )
         }
         const within = new Set(ancestors).add(real)
-        for (const name of names.right.sort()) {
-          yield* visit(path.join(dir, name), path.join(real, name), root, within)
+        for (const { name, type } of listed.right.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) {
+          yield* visit(path.join(dir, name), path.join(real, name), root, within, type)
         }
       })
 
-    /** One entry of a folder; `real` is where it is when it is not a symbolic link. */
+    /**
+     * One entry of a folder; `real` is where it is when it is not a symbolic link. `listed`: its type as the
+     * listing gave it, which spares a regular file every call of its own; absent for a link, or where the
+     * listing does not tell.
+     */
     const visit = (
       full: string,
       direct: string,
       root: string,
-      ancestors: ReadonlySet<string>
+      ancestors: ReadonlySet<string>,
+      listed: FileSystem.File.Type | undefined
     ): Effect.Effect<void> =>
       Effect.gen(function*() {
-        // Only a symbolic link has a target to read: one cheap call tells links from the rest.
+        if (listed !== undefined) return yield* entered(full, direct, root, ancestors, listed, false)
+        // Only a symbolic link has a target to read: one call tells links from the rest.
         const isLink = Option.isSome(yield* Effect.option(fs.readLink(full)))
         let real = direct
         let outside = false
@@ -148,7 +155,19 @@ const collect = (inputs: ReadonlyArray<string>, options: Options) =>
           const error = info.left
           return skip(full, isLoop(error) ? SkipReason.loop : Source.platformReason(error), true)
         }
-        const type = info.right.type
+        return yield* entered(full, real, root, ancestors, info.right.type, outside)
+      })
+
+    /** An entry of a known type, where `real` is (outside the root when it is a link that leads out). */
+    const entered = (
+      full: string,
+      real: string,
+      root: string,
+      ancestors: ReadonlySet<string>,
+      type: FileSystem.File.Type,
+      outside: boolean
+    ): Effect.Effect<void> =>
+      Effect.gen(function*() {
         if (type === "Directory") {
           if (!recursive) return
           if (outside) return skip(full, SkipReason.outside, true)
