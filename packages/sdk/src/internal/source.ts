@@ -143,6 +143,25 @@ export class NameRegistry {
   }
 }
 
+/**
+ * What is wrong with a list of sources before anything is sent: names that cannot be stored, and names
+ * taken twice. A source marked `skip` is stored under no name, so it takes none. Only the names are held
+ * while checking: each source is prepared again when it is sent.
+ */
+export const problemsOf = (
+  sources: ReadonlyArray<UploadSource.UploadSource>
+): Array<InvalidFileNameError | FileNameConflictError | SourceReadError> => {
+  const registry = new NameRegistry()
+  const problems: Array<InvalidFileNameError | FileNameConflictError | SourceReadError> = []
+  sources.forEach((source, index) => {
+    if (source.skip !== undefined) return
+    const prepared = prepare(source, index)
+    const problem = Either.isLeft(prepared) ? prepared.left : registry.claim(prepared.right)
+    if (problem !== undefined) problems.push(problem)
+  })
+  return problems
+}
+
 /** A request body for one attempt, and the read failure behind a broken body stream if there was one. */
 export interface AttemptBody {
   readonly body: HttpBody.HttpBody

@@ -278,15 +278,6 @@ const toSources = (
 const checked = (
   { problems, sources }: { readonly sources: Array<UploadSource>; readonly problems: Array<Problem> }
 ): Effect.Effect<Array<UploadSource>, InvalidSourcesError> => {
-  const registry = new Source.NameRegistry()
-  sources.forEach((source, index) => {
-    // A skipped source is stored under no name, so it takes none.
-    if (source.skip !== undefined) return
-    const prepared = Source.prepare(source, index)
-    const problem = Either.isLeft(prepared) ? prepared.left : registry.claim(prepared.right)
-    if (problem !== undefined) problems.push(problem)
-  })
-  return Array.isNonEmptyArray(problems)
-    ? Effect.fail(new InvalidSourcesError({ errors: problems }))
-    : Effect.succeed(sources)
+  const all = [...problems, ...Source.problemsOf(sources)]
+  return Array.isNonEmptyArray(all) ? Effect.fail(new InvalidSourcesError({ errors: all })) : Effect.succeed(sources)
 }

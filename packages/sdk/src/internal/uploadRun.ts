@@ -52,21 +52,13 @@ export interface Options extends SessionLifecycle.Options {
 const skippedItem = (source: UploadSource, index: number): Sending.Skipped | undefined =>
   source.skip === undefined ? undefined : { _tag: "Skipped", index, input: source.name, reason: source.skip }
 
-// Sources given as an iterable are all checked before anything is sent, but only their names are kept for
-// that: each source is prepared again as sending reaches it, so that the run holds nothing per source beside
-// the caller's own list (bench scenario 12, memory by number of files).
+// Sources given as an iterable are all checked before anything is sent; each is prepared again as sending
+// reaches it, so that the run holds nothing per source beside the caller's own list (bench scenario 12).
 const prepareAll = (
   input: Iterable<UploadSource>
 ): Either.Either<Stream.Stream<Source.Prepared | Sending.Unsent>, InvalidSourcesError> => {
   const sources = Array.isArray(input) ? input as ReadonlyArray<UploadSource> : Array.from(input)
-  const registry = new Source.NameRegistry()
-  const errors: Array<InvalidSourcesError["errors"][number]> = []
-  sources.forEach((source, index) => {
-    if (source.skip !== undefined) return
-    const result = Source.prepare(source, index)
-    const error = Either.isLeft(result) ? result.left : registry.claim(result.right)
-    if (error !== undefined) errors.push(error)
-  })
+  const errors = Source.problemsOf(sources)
   return Arr.isNonEmptyArray(errors)
     ? Either.left(new InvalidSourcesError({ errors }))
     : Either.right(
