@@ -27,7 +27,12 @@ import { judge, metric } from "./Scenarios.js"
  */
 export const goals = { ratio: 4, firstRequestMs: 500 } as const
 
-const now = (): number => performance.timeOrigin + performance.now()
+/**
+ * Wall-clock milliseconds, on the clock of {@link recordingProxy}'s `first`.
+ *
+ * @since 0.1.0
+ */
+export const now = (): number => performance.timeOrigin + performance.now()
 
 /**
  * Bundles the CLI as `pnpm build` does, into `dir/bundle`, with its package.json beside (for `--version`);
@@ -63,15 +68,28 @@ const timed = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv = process.env
     catch: (cause) => new BenchError({ step: `node ${args.join(" ")}`, detail: String(cause) })
   })
 
-/** A proxy to the API that notes when the first request arrives. */
-const recordingProxy = (target: string) =>
+/**
+ * A proxy to the API, in this process, that notes when the first request arrives ({@link now}) and counts
+ * them; it forwards every request. Only API calls pass through it: the S3 uploads go to the URLs the API
+ * hands out. Closed with the scope.
+ *
+ * @since 0.1.0
+ */
+export const recordingProxy = (target: string) =>
   Effect.acquireRelease(
-    Effect.async<{ readonly url: string; readonly first: () => number | undefined; readonly server: Http.Server }>(
+    Effect.async<{
+      readonly url: string
+      readonly first: () => number | undefined
+      readonly requests: () => number
+      readonly server: Http.Server
+    }>(
       (resume) => {
         let first: number | undefined
+        let requests = 0
         const upstream = new URL(target)
         const server = Http.createServer((request, response) => {
           first ??= now()
+          requests++
           const forwarded = Http.request({
             host: upstream.hostname,
             port: upstream.port,
@@ -87,7 +105,9 @@ const recordingProxy = (target: string) =>
         })
         server.listen(0, "127.0.0.1", () => {
           const { port } = server.address() as AddressInfo
-          resume(Effect.succeed({ url: `http://127.0.0.1:${port}`, first: () => first, server }))
+          resume(
+            Effect.succeed({ url: `http://127.0.0.1:${port}`, first: () => first, requests: () => requests, server })
+          )
         })
       }
     ),
