@@ -5,6 +5,7 @@
 import { Emulator } from "@effect-deepset/emulator"
 import { DeepsetClient } from "@effect-deepset/sdk"
 import { NodeContext, NodeHttpClient } from "@effect/platform-node"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
@@ -15,15 +16,15 @@ export const workspace = "default"
  * A client for the emulator in context. A fresh layer per call: layers are memoised by identity, and a
  * shared one would keep talking to the first emulator of a file.
  */
-export const client = () =>
+export const client = (timeout: Duration.DurationInput = "20 seconds") =>
   Layer.unwrapEffect(Effect.map(Emulator.Emulator, (emulator) =>
     DeepsetClient.layer({
       apiKey: Redacted.make(emulator.apiKey),
       baseUrl: emulator.apiUrl,
       workspace,
-      timeout: "20 seconds"
+      timeout
     }))).pipe(Layer.provide(NodeHttpClient.layerUndici))
 
-/** Emulator, client and platform services, for `it.layer` or `Effect.provide`. */
-export const layer = (options?: Emulator.Options) =>
-  Layer.mergeAll(client(), NodeContext.layer).pipe(Layer.provideMerge(Emulator.layerTest(options)))
+/** Emulator, client (`timeout`: its limit per request) and platform services, for `it.layer` or `Effect.provide`. */
+export const layer = (options?: Emulator.Options, timeout?: Duration.DurationInput) =>
+  Layer.mergeAll(client(timeout), NodeContext.layer).pipe(Layer.provideMerge(Emulator.layerTest(options)))

@@ -9,6 +9,7 @@
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Schedule from "effect/Schedule"
 
 /** The OpenTelemetry attribute that counts the resends of a request. */
@@ -69,7 +70,10 @@ export const traced = <E>(schedule: Schedule.Schedule<unknown, E>): Schedule.Sch
   )
 
 /**
- * Bounds one attempt by `timeout`: interrupting it at the deadline aborts its request.
+ * Bounds one attempt by `timeout`: interrupting it at the deadline aborts its request. Where the caller
+ * cannot be interrupted (a session's create as the acquire of its scope, a close that runs to its end), an
+ * interruption at the deadline would wait for the request to end, and a request the server holds would hang
+ * the call: there the attempt runs in an interruptible fiber of its own, which the caller awaits.
  *
  * @internal
  */
@@ -77,10 +81,13 @@ export const within = <A, E, R, E2>(
   attempt: Effect.Effect<A, E, R>,
   timeout: Duration.Duration | undefined,
   onTimeout: (timeout: Duration.Duration) => E2
-): Effect.Effect<A, E | E2, R> =>
-  timeout === undefined
-    ? attempt
-    : Effect.timeoutFail(attempt, { duration: timeout, onTimeout: () => onTimeout(timeout) })
+): Effect.Effect<A, E | E2, R> => {
+  if (timeout === undefined) return attempt
+  const bounded = Effect.timeoutFail(attempt, { duration: timeout, onTimeout: () => onTimeout(timeout) })
+  return Effect.checkInterruptible((interruptible) =>
+    interruptible ? bounded : Effect.flatMap(Effect.forkDaemon(Effect.interruptible(bounded)), Fiber.join)
+  )
+}
 
 /**
  * Retries `attempt` by the schedule. `Effect.retry` is entered at the first failure, with that failure
