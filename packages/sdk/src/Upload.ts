@@ -57,7 +57,7 @@ import type * as Models from "./Models.js"
 import type * as UploadErrors from "./UploadErrors.js"
 import type { UploadEvent } from "./UploadEvent.js"
 import type * as UploadJournal from "./UploadJournal.js"
-import * as UploadReport from "./UploadReport.js"
+import { SessionIngestion, sink as reportOfEvents, type UploadReport } from "./UploadReport.js"
 import * as UploadSource from "./UploadSource.js"
 
 /**
@@ -356,10 +356,10 @@ export const files = <S extends UploadSource.UploadSource, E = never, R = never>
   sources: Iterable<S> | Stream.Stream<S, E, R>,
   options: Options = {}
 ): Effect.Effect<
-  UploadReport.UploadReport,
+  UploadReport,
   E | UploadErrors.InvalidSourcesError | Errors.InvalidInputError | RunError,
   R | DeepsetClient | UploadSource.Requirements<S>
-> => events(sources, options).pipe(Stream.run(UploadReport.sink), Effect.withSpan("Upload.files"))
+> => events(sources, options).pipe(Stream.run(reportOfEvents), Effect.withSpan("Upload.files"))
 
 /**
  * Uploads files and folders from disk (see `UploadSource.fromPaths`): companions `x.meta.json` go with
@@ -373,7 +373,7 @@ export const paths = (
   paths: string | ReadonlyArray<string>,
   options: PathsOptions = {}
 ): Effect.Effect<
-  UploadReport.UploadReport,
+  UploadReport,
   UploadErrors.InvalidSourcesError | Errors.InvalidInputError | RunError,
   DeepsetClient | FileSystem.FileSystem | Path.Path
 > =>
@@ -542,11 +542,8 @@ export interface IngestionOptions extends WaitOptions {
  */
 export const ingestionProgress = (
   options: IngestionOptions
-): Stream.Stream<
-  UploadReport.SessionIngestion,
-  UploadErrors.IngestionTimeoutError | Errors.GetStatusError,
-  DeepsetClient
-> => Stream.map(S3Session.ingestion(options), (counts) => new UploadReport.SessionIngestion(counts))
+): Stream.Stream<SessionIngestion, UploadErrors.IngestionTimeoutError | Errors.GetStatusError, DeepsetClient> =>
+  Stream.map(S3Session.ingestion(options), (counts) => new SessionIngestion(counts))
 
 /**
  * Waits until a closed session's documents are ingested: polls `getStatus` on a schedule until finished
@@ -558,15 +555,9 @@ export const ingestionProgress = (
  */
 export const waitForIngestion = (
   options: IngestionOptions
-): Effect.Effect<
-  UploadReport.SessionIngestion,
-  UploadErrors.IngestionTimeoutError | Errors.GetStatusError,
-  DeepsetClient
-> =>
+): Effect.Effect<SessionIngestion, UploadErrors.IngestionTimeoutError | Errors.GetStatusError, DeepsetClient> =>
   ingestionProgress(options).pipe(
     Stream.runLast,
-    Effect.map(
-      Option.getOrElse(() => new UploadReport.SessionIngestion({ expected: options.expected, finished: 0, failed: 0 }))
-    ),
+    Effect.map(Option.getOrElse(() => new SessionIngestion({ expected: options.expected, finished: 0, failed: 0 }))),
     Effect.withSpan("Upload.waitForIngestion", { attributes: { "deepset.session_id": options.sessionId } })
   )
