@@ -51,6 +51,6 @@ describe("routing", () => {
     const [second, b] = step(a, 1)
     const [third, c] = step(b, 1)
     assert.deepStrictEqual([first, second, third], ["Next", "Current", "Next"])
-    assert.deepStrictEqual(c, { sessions: 2, used: 1 })
+    assert.deepStrictEqual(c, { sessions: 2, used: 1, limit: Number.POSITIVE_INFINITY })
   })
 })

@@ -67,6 +67,8 @@ export interface Open {
   ) => Effect.Effect<Sent, NotSent, FileSystem.FileSystem>
   /** Documents that reached S3 so far. */
   readonly uploaded: Effect.Effect<number>
+  /** Objects that reached S3 so far: documents, their companions, and companions stored alone. */
+  readonly stored: Effect.Effect<number>
   /**
    * What ingestion will count once the session is closed: the documents that reached S3, plus the
    * companions that reached S3 without their document (listed as failed, `FILE_NOT_FOUND`).
@@ -76,11 +78,15 @@ export interface Open {
   readonly close: Effect.Effect<void, Errors.CloseError, DeepsetClient>
 }
 
-/** A session's files: reserved against its limit (in flight or stored), documents stored, companions stored alone. */
+/**
+ * A session's files: objects reserved against its limit (in flight or stored), documents stored with their
+ * companions (`objects`), companions stored alone.
+ */
 interface Stored {
   readonly closing: boolean
   readonly reserved: number
   readonly uploaded: number
+  readonly objects: number
   readonly orphans: number
 }
 
@@ -103,7 +109,7 @@ export const open = (
     const client = yield* DeepsetClient
     const limit = options.maxFiles ?? maxFilesPerSession
     const { workspaceName } = options
-    const state = yield* Ref.make<Stored>({ closing: false, reserved: 0, uploaded: 0, orphans: 0 })
+    const state = yield* Ref.make<Stored>({ closing: false, reserved: 0, uploaded: 0, objects: 0, orphans: 0 })
     const session = yield* Effect.acquireRelease(
       UploadSessions.create({
         workspaceName,
@@ -195,17 +201,23 @@ export const open = (
               })
             })
         ).pipe(Effect.tap(() =>
-          Ref.update(state, (current) => ({ ...current, uploaded: current.uploaded + 1 }))
+          Ref.update(
+            state,
+            (current) => ({ ...current, uploaded: current.uploaded + 1, objects: current.objects + slots })
+          )
         ))
       })
     }
 
+    const count = (of: (current: Stored) => number) =>
+      Effect.map(Ref.get(state), of)
     return {
       session,
       sessionId,
       send,
-      uploaded: Effect.map(Ref.get(state), (current) => current.uploaded),
-      expected: Effect.map(Ref.get(state), (current) => current.uploaded + current.orphans),
+      uploaded: count((current) => current.uploaded),
+      expected: count((current) => current.uploaded + current.orphans),
+      stored: count((current) => current.objects + current.orphans),
       close
     } satisfies Open
   })

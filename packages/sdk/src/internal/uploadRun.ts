@@ -139,10 +139,17 @@ const run = <E, R>(
       Routing.initial,
       undefined
     ])
-    const place = (source: Source.Prepared, identity: Journaling.Identity | undefined, from?: SessionLifecycle.Slot) =>
+    // `from`: the session that refused the source; `held`: the objects it held when S3 said it is full.
+    const place = (
+      source: Source.Prepared,
+      identity: Journaling.Identity | undefined,
+      from?: SessionLifecycle.Slot,
+      held?: number
+    ) =>
       SynchronizedRef.modifyEffect(routing, ([state, current]) =>
         Effect.gen(function*() {
-          const base = from !== undefined && from === current ? Routing.sealCurrent(state) : state
+          const sealed = from !== undefined && from === current ? Routing.sealCurrent(state) : state
+          const base = held === undefined ? sealed : Routing.limitTo(sealed, held)
           const [decision, next] = Routing.step(options.maxFiles)(base, Routing.objects(source))
           // "Current" only ever follows a session opened before.
           const slot = decision === "Current" && current !== undefined
@@ -184,7 +191,8 @@ const run = <E, R>(
       breaker,
       journal,
       abort,
-      reroute: (job) => Effect.zipLeft(place(job.source, job.identity, job.slot), lifecycle.release(job.slot)),
+      reroute: (job, held) =>
+        Effect.zipLeft(place(job.source, job.identity, job.slot, held), lifecycle.release(job.slot)),
       meter
     })
     yield* meter === undefined || options.progress === undefined
