@@ -53,4 +53,17 @@ describe("routing", () => {
     assert.deepStrictEqual([first, second, third], ["Next", "Current", "Next"])
     assert.deepStrictEqual(c, { sessions: 2, used: 1, limit: Number.POSITIVE_INFINITY })
   })
+
+  it("a session S3 said is full teaches the limit: later sessions get no more than it held, and room for a pair", () => {
+    const step = Routing.step(10)
+    const [, full] = step(Routing.initial, 1)
+    const [decision, next] = step(Routing.limitTo(Routing.sealCurrent(full), 3), 1)
+    assert.strictEqual(decision, "Next")
+    const filled = [1, 1].reduce((state, objects) => step(state, objects)[1], next)
+    assert.deepStrictEqual(filled, { sessions: 2, used: 3, limit: 3 })
+    assert.strictEqual(step(filled, 1)[0], "Next")
+    // Never below a document and its companion, and never raised again.
+    assert.strictEqual(Routing.limitTo(filled, 0).limit, 2)
+    assert.strictEqual(Routing.limitTo(filled, 8).limit, 3)
+  })
 })
