@@ -114,6 +114,7 @@ layer(onEmulator({}), { excludeTestServices: true })("on the live clock", (it) =
   it.effect("archives through S3 throttling: each throttled upload is retried", () =>
     Effect.gen(function*() {
       const emulator = yield* Emulator.Emulator
+      yield* emulator.reset
       yield* emulator.setFaults([Fault.times("s3", Fault.slowDown, 2)])
 
       const report = yield* archiveNotes(notes)
