@@ -68,22 +68,6 @@ const notes: ReadonlyArray<Note> = [
 
 // Under TestClock no time passes unless a test says so, so retries (which back off) are off here.
 layer(onEmulator({ retry: false }))("on the test clock", (it) => {
-  it.effect("archives every note, with its metadata, into the workspace", () =>
-    Effect.gen(function*() {
-      const emulator = yield* Emulator.Emulator
-      yield* emulator.reset
-
-      const report = yield* archiveNotes(notes)
-
-      assert.isTrue(report.ok)
-      assert.strictEqual(report.uploaded, 2)
-      const stored = yield* emulator.workspaceIndex(workspace)
-      assert.deepStrictEqual(
-        stored.map((file) => [file.name, file.meta]),
-        [["standup-2026-11-02.md", { author: "ada" }], ["retro-q3.md", { author: "grace" }]]
-      )
-    }))
-
   it.effect("sees a session expire 24 hours after it was opened", () =>
     Effect.gen(function*() {
       const emulator = yield* Emulator.Emulator
@@ -108,11 +92,29 @@ layer(onEmulator({ retry: false }))("on the test clock", (it) => {
     }))
 })
 
-// Retries wait between attempts; on the live clock those waits simply pass (250 ms and up).
+// Waits pass here as they do in production: a waited upload reads the session's status a quarter second
+// after closing it, and retries wait between attempts (250 ms and up).
 layer(onEmulator({}), { excludeTestServices: true })("on the live clock", (it) => {
+  it.effect("archives every note, with its metadata, into the workspace", () =>
+    Effect.gen(function*() {
+      const emulator = yield* Emulator.Emulator
+      yield* emulator.reset
+
+      const report = yield* archiveNotes(notes)
+
+      assert.isTrue(report.ok)
+      assert.strictEqual(report.uploaded, 2)
+      const stored = yield* emulator.workspaceIndex(workspace)
+      assert.deepStrictEqual(
+        stored.map((file) => [file.name, file.meta]),
+        [["standup-2026-11-02.md", { author: "ada" }], ["retro-q3.md", { author: "grace" }]]
+      )
+    }))
+
   it.effect("archives through S3 throttling: each throttled upload is retried", () =>
     Effect.gen(function*() {
       const emulator = yield* Emulator.Emulator
+      yield* emulator.reset
       yield* emulator.setFaults([Fault.times("s3", Fault.slowDown, 2)])
 
       const report = yield* archiveNotes(notes)

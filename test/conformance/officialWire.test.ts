@@ -60,7 +60,9 @@ describe("the official client's wire against the emulator", () => {
             [409, "FAIL"]
           ])
 
-          const report = yield* Upload.files(official.uploaded.map((name) => ({ name, body: name })), { wait: true })
+          const report = yield* Harness.clockMoving(
+            Upload.files(official.uploaded.map((name) => ({ name, body: name })), { wait: true })
+          )
           const sdkSession = report.sessions[0]!.sessionId
           const sdkDocuments = (yield* emulator.objects(sdkSession)).map((o) => o.filename).sort()
           assert.deepStrictEqual(sdkDocuments, [...official.documents].sort())

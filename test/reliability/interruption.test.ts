@@ -140,10 +140,11 @@ describe("interruption", () => {
         const sources = toSources(12, 3)
         const seen: Array<UploadEvent.UploadEvent> = []
         // Ingestion of the test's emulator never moves while the test clock stands still: the wait polls
-        // on its schedule, sleeping on that clock, until the interruption.
+        // once at once (a schedule's delays come before every poll: `Schedule.once` first makes it zero),
+        // then sleeps on that clock until the interruption.
         const upload = Upload.events(sources, {
           maxFilesPerSession: 6,
-          wait: { schedule: Schedule.spaced("1 second"), timeout: "1 hour" }
+          wait: { schedule: Schedule.once.pipe(Schedule.andThen(Schedule.spaced("1 second"))), timeout: "1 hour" }
         }).pipe(Stream.runForEach((event) => Effect.sync(() => seen.push(event))))
         const { alive, fiber } = yield* UploadChecks.forkSupervised(upload)
         yield* UploadChecks.waitFor(

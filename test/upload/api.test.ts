@@ -36,7 +36,9 @@ describe("Upload.session", () => {
           yield* session.close
           const closed = yield* Effect.flip(session.send({ name: "d.txt", body: "d" }))
           assert.strictEqual(closed._tag, "SessionClosedError")
-          return yield* Upload.waitForIngestion({ sessionId: session.sessionId, expected: yield* session.expected })
+          return yield* Harness.clockMoving(
+            Upload.waitForIngestion({ sessionId: session.sessionId, expected: yield* session.expected })
+          )
         }))
         assert.deepStrictEqual([counts.finished, counts.failed, counts.complete], [2, 0, true])
         assert.deepStrictEqual(yield* sessionStatuses, ["CLOSED"])
@@ -105,7 +107,9 @@ describe("Upload.events", () => {
         yield* emulator.reset
         const sources = Array.from({ length: 7 }, (_, i) => ({ name: `e${i}.txt`, body: `e${i}` }))
         const events = Array.from(
-          yield* Stream.runCollect(Upload.events(sources, { maxFilesPerSession: 3, concurrency: 4, wait: true }))
+          yield* Harness.clockMoving(
+            Stream.runCollect(Upload.events(sources, { maxFilesPerSession: 3, concurrency: 4, wait: true }))
+          )
         )
         const position = (predicate: (e: UploadEvent.UploadEvent) => boolean) => events.findIndex(predicate)
         const opened = events.filter((e) => e._tag === "SessionOpened")

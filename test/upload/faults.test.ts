@@ -141,7 +141,9 @@ describe("security of the S3 side", () => {
     it.effect("no S3 request carries an Authorization or trace header, while every API request is authorised", () =>
       Effect.gen(function*() {
         const emulator = yield* Emulator.Emulator
-        yield* Upload.files(sources(names(5, "sec")).map((s) => ({ ...s, meta: { secret: false } })), { wait: true })
+        yield* Harness.clockMoving(
+          Upload.files(sources(names(5, "sec")).map((s) => ({ ...s, meta: { secret: false } })), { wait: true })
+        )
         const requests = yield* emulator.requests
         const s3 = requests.filter((r) => r.route === "s3")
         assert.strictEqual(s3.length, 10)

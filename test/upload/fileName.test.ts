@@ -138,7 +138,7 @@ describe("file names through the emulator", () => {
             return [{ name, body: `document ${i}` }]
           })
           if (sources.length === 0) return
-          const report = yield* Upload.files(sources, { wait: true })
+          const report = yield* Harness.clockMoving(Upload.files(sources, { wait: true }))
           assert.strictEqual(report.uploaded, sources.length)
           const sessionId = report.sessions[0]!.sessionId
           const objects = yield* emulator.objects(sessionId)

@@ -5,7 +5,7 @@
  *
  * The emulator lists every document under the name it was posted with, so the part of a store that
  * changes names (Ceph RGW cuts a `Content-Disposition` filename at its first `;`) is a test double: the
- * real client with its `streamFiles` renaming one file, everything else on the wire.
+ * real client with its file listings (`getFiles`, `streamFiles`) renaming one file, everything else on the wire.
  */
 import { Emulator, Fault } from "@effect-deepset/emulator"
 import { DeepsetClient, Upload, type UploadEvent, UploadReport } from "@effect-deepset/sdk"
@@ -22,6 +22,11 @@ const renamingStore = (rename: (name: string) => string) =>
     Effect.map(DeepsetClient.DeepsetClient, (client) =>
       DeepsetClient.DeepsetClient.of({
         ...client,
+        getFiles: (options) =>
+          Effect.map(client.getFiles(options), (page) => ({
+            ...page,
+            data: page.data.map((file) => file.name === rename(file.name) ? file : { ...file, name: rename(file.name) })
+          })),
         streamFiles: (options) =>
           client.streamFiles(options).pipe(
             Stream.map((file) => file.name === rename(file.name) ? file : { ...file, name: rename(file.name) })
@@ -37,7 +42,7 @@ const sources = [
 
 /** Every event of a waited run, and its report. */
 const run = Effect.gen(function*() {
-  const events = yield* Upload.events(sources, { wait: true }).pipe(Stream.runCollect)
+  const events = yield* Harness.clockMoving(Upload.events(sources, { wait: true }).pipe(Stream.runCollect))
   const all: ReadonlyArray<UploadEvent.UploadEvent> = [...events]
   assert.strictEqual(all.at(-1)?._tag, "Done")
   return { events: all, report: UploadReport.fromEvents(all) }

@@ -80,11 +80,13 @@ describe("graceful stop", () => {
       Effect.gen(function*() {
         const stop = yield* Deferred.make<void>()
         const seen: Array<UploadEvent.UploadEvent> = []
-        yield* Upload.events(sources(8), { wait: true, stop: Deferred.await(stop) }).pipe(
-          Stream.runForEach((event) =>
-            Effect.zipRight(
-              Effect.sync(() => seen.push(event)),
-              event._tag === "IngestionProgress" ? Deferred.succeed(stop, undefined) : Effect.void
+        yield* Harness.clockMoving(
+          Upload.events(sources(8), { wait: true, stop: Deferred.await(stop) }).pipe(
+            Stream.runForEach((event) =>
+              Effect.zipRight(
+                Effect.sync(() => seen.push(event)),
+                event._tag === "IngestionProgress" ? Deferred.succeed(stop, undefined) : Effect.void
+              )
             )
           )
         )

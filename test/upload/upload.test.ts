@@ -45,7 +45,7 @@ describe("Upload.files, waiting for ingestion", () => {
   it.layer(Harness.layer())((it) => {
     it.effect("25 files with meta: each file's ingestion state and failure reason is in the report", () =>
       Effect.gen(function*() {
-        const first = yield* Upload.files([{ name: "existing.txt", body: "old" }], { wait: true })
+        const first = yield* Harness.clockMoving(Upload.files([{ name: "existing.txt", body: "old" }], { wait: true }))
         assert.strictEqual(first.files[0]!.ingestion?.status, "FINISHED")
 
         const sources: Array<UploadSource.UploadSource> = Array.from({ length: 22 }, (_, i) => ({
@@ -56,7 +56,7 @@ describe("Upload.files, waiting for ingestion", () => {
         sources.push({ name: "empty.txt", body: "", meta: { kind: "empty" } })
         sources.push({ name: "bad-meta.txt", body: "x", meta: UploadSource.rawMeta("{ not json") })
         sources.push({ name: "existing.txt", body: "new", meta: { kind: "again" } })
-        const report = yield* Upload.files(sources, { writeMode: "FAIL", wait: true })
+        const report = yield* Harness.clockMoving(Upload.files(sources, { writeMode: "FAIL", wait: true }))
 
         assert.strictEqual(report.total, 25)
         assert.strictEqual(report.uploaded, 25)

@@ -104,10 +104,11 @@ export const maxFilesPerSession: number = S3Session.maxFilesPerSession
 export const defaultIngestionTimeout: Duration.Duration = S3Session.defaultIngestionTimeout
 
 /**
- * How often a session's status is polled while waiting, unless told otherwise: every second for the first
- * ten seconds, then each wait a tenth longer than the one before (about a tenth of the time waited so far),
- * at most a minute. The end of an ingestion is seen within a second or a tenth of its time, whichever is
- * longer, with at most one poll a second.
+ * When a session's status is polled while waiting, unless told otherwise: a quarter second after the wait
+ * starts, then every second for ten seconds, then each wait a tenth longer than the one before (about a tenth
+ * of the time waited so far), at most a minute. The end of an ingestion is seen within a quarter second when
+ * it is that quick, else within a second or a tenth of its time, whichever is longer, with at most one poll
+ * a second.
  *
  * @since 0.1.0
  * @category constants
@@ -139,8 +140,11 @@ export interface SessionSettings {
 
 /**
  * How to wait for ingestion: at most `timeout` per session (default {@link defaultIngestionTimeout}),
- * polling on `schedule` (default {@link defaultIngestionSchedule}). A session that times out is reported
- * with its last counts (`SessionReport.ingestionError`), not as a failure of the whole run.
+ * polling on `schedule` (default {@link defaultIngestionSchedule}). Every poll, the first included, comes
+ * after the schedule's next delay: `Schedule.spaced("5 seconds")` first polls after five seconds, and a
+ * schedule that starts with `Schedule.once` (`Schedule.once.pipe(Schedule.andThen(...))`) polls at once.
+ * A session that times out is reported with its last counts (`SessionReport.ingestionError`), not as a
+ * failure of the whole run.
  *
  * @since 0.1.0
  * @category options
@@ -546,8 +550,9 @@ export const ingestionProgress = (
   Stream.map(S3Session.ingestion(options), (counts) => new SessionIngestion(counts))
 
 /**
- * Waits until a closed session's documents are ingested: polls `getStatus` on a schedule until finished
- * plus failed reaches `expected`, the number of documents that reached S3. Fails with
+ * Waits until a closed session's documents are ingested: polls `getStatus` on a schedule (each poll after
+ * its next delay, the first included; see {@link WaitOptions}) until finished plus failed reaches
+ * `expected`, the number of documents that reached S3. Fails with
  * `IngestionTimeoutError`, holding the last counts, when `timeout` passes first.
  *
  * @since 0.1.0

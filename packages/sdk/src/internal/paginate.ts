@@ -152,3 +152,49 @@ export const paginate = <A, E, R>(options: PaginateOptions<A, E, R>): Stream.Str
     (state) => Effect.flatMap(options.fetch(state.query), (page) => handle(state, page))
   )
 }
+
+/** @internal */
+export interface SettledOptions<A, E, R> {
+  readonly pageSize: number
+  /** Pages in flight at once after the first. */
+  readonly concurrency: number
+  readonly fetch: (query: Query) => Effect.Effect<Page<A>, E, R>
+}
+
+/**
+ * Every item of a listing that no longer changes (a closed session whose ingestion is over), walked by
+ * `page_number` rather than by cursor, since a page's number does not depend on the page before: page 1 gives
+ * `total`, the pages after it are fetched `concurrency` at a time and emitted in order. A page that says there
+ * is no more ends the walk early (a `total` too large); where the last page `total` accounts for still has more
+ * (a `total` too small), the walk goes on one page at a time until `hasMore` is false. A listing that may still
+ * change takes the cursor walk (`paginate`): page numbers there can skip or repeat items.
+ *
+ * @internal
+ */
+export const settledListing = <A, E, R>(options: SettledOptions<A, E, R>): Stream.Stream<A, E, R> => {
+  const { concurrency, fetch, pageSize } = options
+  const page = (pageNumber: number) => fetch({ limit: pageSize, pageNumber })
+  const goesOn = (answer: Page<A>) => answer.hasMore && answer.data.length > 0
+  const onward = (from: number): Stream.Stream<A, E, R> =>
+    Stream.paginateChunkEffect(from, (pageNumber) =>
+      Effect.map(page(pageNumber), (answer) =>
+        [
+          Chunk.unsafeFromArray(answer.data),
+          goesOn(answer) ? Option.some(pageNumber + 1) : Option.none()
+        ] as const))
+  return Stream.unwrap(Effect.map(page(1), (first) => {
+    const head = Stream.fromIterable(first.data)
+    if (!goesOn(first)) return head
+    const last = Math.max(2, Math.ceil(first.total / pageSize))
+    let more = false
+    const planned = Stream.range(2, last).pipe(
+      Stream.mapEffect(page, { concurrency }),
+      Stream.takeUntil((answer) => !goesOn(answer)),
+      Stream.tap((answer) => Effect.sync(() => void (more = goesOn(answer)))),
+      Stream.mapConcat((answer) => answer.data)
+    )
+    return Stream.concat(head, planned).pipe(
+      Stream.concat(Stream.suspend(() => more ? onward(last + 1) : Stream.empty))
+    )
+  }))
+}

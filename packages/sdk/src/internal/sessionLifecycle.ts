@@ -8,6 +8,7 @@
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
@@ -18,6 +19,7 @@ import * as Retry from "../Retry.js"
 import { UploadEvent } from "../UploadEvent.js"
 import * as UploadSessions from "../UploadSessions.js"
 import * as FileName from "./fileName.js"
+import * as Paginate from "./paginate.js"
 import * as S3Session from "./s3Session.js"
 
 /** How sessions are opened and, if at all, waited on. */
@@ -99,6 +101,13 @@ const close = (slot: Slot, emit: Emit): Effect.Effect<void, never, DeepsetClient
       })
   })
 
+/**
+ * Pages of a settled session's file list in flight at once. Eight: 10 000 files (100 pages) take 1 + 13
+ * round trips instead of 100 (1.4 s at 100 ms a trip, not 10 s), 2 000 files 1 + 3; more would save a round
+ * trip or two while multiplying what a rate limit sees (up to four sessions are waited on at once).
+ */
+const listingConcurrency = 8
+
 const ingestion = (session: S3Session.Open, options: Options, emit: Emit) =>
   Effect.gen(function*() {
     if (options.wait === false) return
@@ -107,21 +116,36 @@ const ingestion = (session: S3Session.Open, options: Options, emit: Emit) =>
     const { workspaceName } = options
     const { sessionId } = session
     const progress = S3Session.ingestion({ workspaceName, sessionId, expected, ...options.wait }).pipe(
-      Stream.runForEach((counts) => emit(UploadEvent.IngestionProgress({ sessionId, ...counts })))
+      Stream.tap((counts) => emit(UploadEvent.IngestionProgress({ sessionId, ...counts }))),
+      Stream.runLast
     )
-    const files = UploadSessions.streamFiles({ workspaceName, sessionId }).pipe(
-      Stream.filter((file) => !FileName.isMetaName(file.name)),
-      Stream.runForEach((file) =>
-        emit(UploadEvent.FileIngested({
-          sessionId,
-          name: file.name,
-          status: file.ingestionStatus,
-          reason: file.ingestionStatusReason
-        }))
+    // Complete counts mean a closed session whose every file has settled: its list no longer changes, so its
+    // pages can come by number, several at once. A schedule that ran out first leaves a list that may still
+    // change, walked by cursor.
+    const listing = (settled: boolean) =>
+      settled
+        ? Paginate.settledListing({
+          pageSize: UploadSessions.defaultPageSize,
+          concurrency: listingConcurrency,
+          fetch: (query) => UploadSessions.getFiles({ workspaceName, sessionId, ...query })
+        })
+        : UploadSessions.streamFiles({ workspaceName, sessionId })
+    const files = (settled: boolean) =>
+      listing(settled).pipe(
+        Stream.filter((file) => !FileName.isMetaName(file.name)),
+        Stream.runForEach((file) =>
+          emit(UploadEvent.FileIngested({
+            sessionId,
+            name: file.name,
+            status: file.ingestionStatus,
+            reason: file.ingestionStatusReason
+          }))
+        )
       )
-    )
+    const complete = (last: Option.Option<S3Session.Counts>) =>
+      Option.exists(last, (counts) => counts.finished + counts.failed >= counts.expected)
     yield* Effect.catchAll(
-      Effect.zipRight(progress, files),
+      Effect.flatMap(progress, (last) => files(complete(last))),
       (error) => emit(UploadEvent.IngestionFailed({ sessionId, error }))
     )
     // The wait for this session ended (answered or not): its uploaded files not listed by now have an
