@@ -105,10 +105,10 @@ export const defaultIngestionTimeout: Duration.Duration = S3Session.defaultInges
 
 /**
  * When a session's status is polled while waiting, unless told otherwise: a quarter second after the wait
- * starts, then every second for ten seconds, then each wait a tenth longer than the one before (about a tenth
- * of the time waited so far), at most a minute. The end of an ingestion is seen within a quarter second when
- * it is that quick, else within a second or a tenth of its time, whichever is longer, with at most one poll
- * a second.
+ * starts, then every second, and once the wait is past fifteen seconds, each poll a fifteenth of the time
+ * waited after the one before, at most a minute apart. The end of an ingestion is seen within a quarter
+ * second when it is that quick, else within a second or a fifteenth of its time, whichever is longer, with
+ * at most one poll a second.
  *
  * @since 0.1.0
  * @category constants
