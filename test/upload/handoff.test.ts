@@ -49,6 +49,25 @@ describe("Handoff", () => {
       yield* Fiber.interrupt(next)
     }))
 
+  it.scoped("values sent at once come in order, and their sender waits until the consumer pulls after the last", () =>
+    Effect.gen(function*() {
+      const handoff = yield* Handoff.make<string, never>()
+      const sender = yield* Effect.fork(handoff.sendAll(["a", "b", "c"]))
+      const pull = yield* Stream.toPull(handoff.stream)
+      const received: Array<string> = []
+      while (received.length < 3) {
+        received.push(...Chunk.toReadonlyArray(yield* pull))
+        yield* Effect.yieldNow({ priority: 1_000 })
+        assert.isTrue(Option.isNone(yield* Fiber.poll(sender)), `acknowledged after ${received.length} values`)
+      }
+      assert.deepStrictEqual(received, ["a", "b", "c"])
+      const next = yield* Effect.fork(pull)
+      yield* Fiber.join(sender)
+      yield* Fiber.interrupt(next)
+      // Nothing to send is no hand-off: it returns at once.
+      yield* handoff.sendAll([])
+    }))
+
   it.scoped("the producer's failure and defect reach the consumer after the values sent before them", () =>
     Effect.gen(function*() {
       const ends = [

@@ -105,9 +105,9 @@ export const defaultIngestionTimeout: Duration.Duration = S3Session.defaultInges
 
 /**
  * When a session's status is polled while waiting, unless told otherwise: a quarter second after the wait
- * starts, then every second, and once the wait is past fifteen seconds, each poll a fifteenth of the time
+ * starts, then every second, and once the wait is past twenty seconds, each poll a twentieth of the time
  * waited after the one before, at most a minute apart. The end of an ingestion is seen within a quarter
- * second when it is that quick, else within a second or a fifteenth of its time, whichever is longer, with
+ * second when it is that quick, else within a second or a twentieth of its time, whichever is longer, with
  * at most one poll a second.
  *
  * @since 0.1.0

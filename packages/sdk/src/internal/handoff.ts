@@ -22,6 +22,8 @@ import * as Stream from "effect/Stream"
 export interface Handoff<A, E> {
   /** Sends a value and waits until the consumer has handled it. */
   readonly send: (value: A) => Effect.Effect<void>
+  /** Sends values at once (the consumer takes what is there as one chunk) and waits until it has handled them. */
+  readonly sendAll: (values: ReadonlyArray<A>) => Effect.Effect<void>
   /** Runs the producing effect; when it ends, the stream ends the same way once what is pending is taken. */
   readonly into: <R>(producer: Effect.Effect<unknown, E, R>) => Effect.Effect<void, never, R>
   /** The values, in the order they were sent; to be run once. */
@@ -29,7 +31,7 @@ export interface Handoff<A, E> {
 }
 
 type Entry<A, E> =
-  | { readonly _tag: "Value"; readonly value: A; readonly handled: Deferred.Deferred<void> }
+  | { readonly _tag: "Value"; readonly value: A; readonly handled: Deferred.Deferred<void> | undefined }
   | { readonly _tag: "End"; readonly exit: Exit.Exit<unknown, E> }
 
 const isValue = <A, E>(entry: Entry<A, E>): entry is Extract<Entry<A, E>, { _tag: "Value" }> => entry._tag === "Value"
@@ -48,6 +50,18 @@ export const make = <A, E>(): Effect.Effect<Handoff<A, E>> =>
     const send = (value: A) =>
       Effect.flatMap(Deferred.make<void>(), (handled) =>
         Effect.zipRight(Queue.offer(entries, { _tag: "Value", value, handled }), Deferred.await(handled)))
+
+    // Only the last value is acknowledged: the consumer, taking them in order, has handled them all by then.
+    const sendAll = (values: ReadonlyArray<A>) =>
+      values.length === 0 ? Effect.void : Effect.flatMap(Deferred.make<void>(), (handled) => {
+        const last = values.length - 1
+        const sent = values.map((value, i): Entry<A, E> => ({
+          _tag: "Value",
+          value,
+          handled: i === last ? handled : undefined
+        }))
+        return Effect.zipRight(Queue.offerAll(entries, sent), Deferred.await(handled))
+      })
 
     // The producer's own failure goes to the consumer, not to whoever runs `into`.
     const into = <R>(producer: Effect.Effect<unknown, E, R>) =>
@@ -69,7 +83,7 @@ export const make = <A, E>(): Effect.Effect<Handoff<A, E>> =>
             const last = rest[0]
             return Effect.zipRight(
               Effect.all([
-                Ref.set(handedOver, values.map((entry) => entry.handled)),
+                Ref.set(handedOver, values.flatMap((entry) => entry.handled ?? [])),
                 last?._tag === "End" ? Ref.set(ended, Option.some(last.exit)) : Effect.void
               ], { discard: true }),
               values.length > 0 ? Effect.succeed(Chunk.unsafeFromArray(values.map((entry) => entry.value))) : pull
@@ -78,5 +92,5 @@ export const make = <A, E>(): Effect.Effect<Handoff<A, E>> =>
         ))
     )
 
-    return { send, into, stream: Stream.repeatEffectChunkOption(pull) }
+    return { send, sendAll, into, stream: Stream.repeatEffectChunkOption(pull) }
   })

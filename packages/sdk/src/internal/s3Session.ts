@@ -227,10 +227,10 @@ export const defaultIngestionTimeout: Duration.Duration = Duration.minutes(30)
 
 /**
  * When a session's status is read unless told otherwise: a quarter second after the wait starts, then every
- * second, and once the wait is past fifteen seconds, each read a fifteenth of the time waited after the one
+ * second, and once the wait is past twenty seconds, each read a twentieth of the time waited after the one
  * before, at most a minute apart. So an ingestion over within the quarter second is seen then, any other
- * within a second or a fifteenth of its time, whichever is longer (a tenth with the listing after it), at
- * most one read a second (`pnpm bench` scenario 10, "the wait"). Why not at once: a read right at close finds
+ * within a second or a twentieth of its time, whichever is longer (leaving room for the listing after it
+ * within a tenth), at most one read a second (`pnpm bench` scenario 10, "the wait"). Why not at once: a read right at close finds
  * nearly every ingestion unfinished, and the next came a second later, even for a 20 ms one; a quarter of
  * that second covers the emulator's sessions of a few documents and a service that ingests a few small files
  * at once.
@@ -238,7 +238,7 @@ export const defaultIngestionTimeout: Duration.Duration = Duration.minutes(30)
 export const defaultIngestionSchedule: Schedule.Schedule<unknown> = Schedule.fromDelay("250 millis").pipe(
   Schedule.andThen(Schedule.modifyDelay(
     Schedule.elapsed,
-    (waited) => Duration.clamp(Duration.unsafeDivide(waited, 15), { minimum: "1 second", maximum: "1 minute" })
+    (waited) => Duration.clamp(Duration.unsafeDivide(waited, 20), { minimum: "1 second", maximum: "1 minute" })
   ))
 )
 

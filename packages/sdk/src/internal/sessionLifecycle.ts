@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import * as Chunk from "effect/Chunk"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -29,6 +30,9 @@ export interface Options extends S3Session.Options {
 
 /** Hands an event to the run's consumer. */
 export type Emit = (event: UploadEvent) => Effect.Effect<void>
+
+/** Hands events to the run's consumer at once: a page of a session's files, each with its event. */
+export type EmitAll = (events: ReadonlyArray<UploadEvent>) => Effect.Effect<void>
 
 interface Counts {
   readonly assigned: number
@@ -108,7 +112,7 @@ const close = (slot: Slot, emit: Emit): Effect.Effect<void, never, DeepsetClient
  */
 const listingConcurrency = 8
 
-const ingestion = (session: S3Session.Open, options: Options, emit: Emit) =>
+const ingestion = (session: S3Session.Open, options: Options, emit: Emit, emitAll: EmitAll) =>
   Effect.gen(function*() {
     if (options.wait === false) return
     const expected = yield* session.expected
@@ -133,13 +137,15 @@ const ingestion = (session: S3Session.Open, options: Options, emit: Emit) =>
     const files = (settled: boolean) =>
       listing(settled).pipe(
         Stream.filter((file) => !FileName.isMetaName(file.name)),
-        Stream.runForEach((file) =>
-          emit(UploadEvent.FileIngested({
-            sessionId,
-            name: file.name,
-            status: file.ingestionStatus,
-            reason: file.ingestionStatusReason
-          }))
+        // A page's events go to the consumer together: one hand-off a page, not one a file.
+        Stream.runForEachChunk((page) =>
+          emitAll(Chunk.toReadonlyArray(Chunk.map(page, (file) =>
+            UploadEvent.FileIngested({
+              sessionId,
+              name: file.name,
+              status: file.ingestionStatus,
+              reason: file.ingestionStatusReason
+            }))))
         )
       )
     const complete = (last: Option.Option<S3Session.Counts>) =>
@@ -154,7 +160,7 @@ const ingestion = (session: S3Session.Open, options: Options, emit: Emit) =>
   })
 
 /** The sessions of a run that opens them in the current scope and reports them through `emit`. */
-export const make = (options: Options, emit: Emit): Effect.Effect<Lifecycle, never, Scope.Scope> =>
+export const make = (options: Options, emit: Emit, emitAll: EmitAll): Effect.Effect<Lifecycle, never, Scope.Scope> =>
   Effect.gen(function*() {
     const scope = yield* Effect.scope
     const slots = yield* Ref.make<ReadonlyArray<Slot>>([])
@@ -209,7 +215,7 @@ export const make = (options: Options, emit: Emit): Effect.Effect<Lifecycle, nev
       wait: Effect.flatMap(closedSessions, (closed) =>
         Effect.forEach(
           closed.flatMap((slot) => Either.isRight(slot.session) ? [slot.session.right] : []),
-          (session) => ingestion(session, options, emit),
+          (session) => ingestion(session, options, emit, emitAll),
           { concurrency: 4, discard: true }
         ))
     } satisfies Lifecycle

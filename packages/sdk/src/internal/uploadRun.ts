@@ -104,7 +104,8 @@ type Fatal = Errors.CreateError | ServiceUnreachableError | UploadJournalError
 const run = <E, R>(
   sources: Stream.Stream<Source.Prepared | Sending.Unsent, E, R>,
   options: Options,
-  emit: SessionLifecycle.Emit
+  emit: SessionLifecycle.Emit,
+  emitAll: SessionLifecycle.EmitAll
 ): Effect.Effect<void, E | Fatal, R | DeepsetClient | FileSystem.FileSystem> =>
   Effect.scoped(Effect.gen(function*() {
     // No more sources are routed once `stopped`: by the caller's stop, or by a fatal error (with `failFast`,
@@ -117,10 +118,15 @@ const run = <E, R>(
       ? undefined
       : yield* Journaling.make(options.journal, options.writeMode)
     // Sessions opened and closed and ingestion results are journaled before the consumer hears of them.
+    const journaling = (event: UploadEvent) =>
+      journal === undefined ? Effect.void : Effect.catchAll(journal.event(event), abort)
     const journaled: SessionLifecycle.Emit = journal === undefined
       ? emit
-      : (event) => Effect.zipRight(Effect.catchAll(journal.event(event), abort), emit(event))
-    const lifecycle = yield* SessionLifecycle.make(options, journaled)
+      : (event) => Effect.zipRight(journaling(event), emit(event))
+    const journaledAll: SessionLifecycle.EmitAll = journal === undefined
+      ? emitAll
+      : (events) => Effect.zipRight(Effect.forEach(events, journaling, { discard: true }), emitAll(events))
+    const lifecycle = yield* SessionLifecycle.make(options, journaled, journaledAll)
     if (options.stop !== undefined) yield* Effect.forkScoped(Deferred.complete(stopped, options.stop))
     const breaker = yield* CircuitBreaker.make(
       options.giveUpAfter,
@@ -243,6 +249,8 @@ export const events = <E, R>(
       ? prepareEach(input)
       : yield* prepareAll(input)
     const handoff = yield* Handoff.make<UploadEvent, E | Fatal>()
-    yield* Effect.forkScoped(handoff.into(Effect.zipRight(run(sources, options, handoff.send), handoff.send(done))))
+    yield* Effect.forkScoped(
+      handoff.into(Effect.zipRight(run(sources, options, handoff.send, handoff.sendAll), handoff.send(done)))
+    )
     return handoff.stream
   }))
