@@ -61,14 +61,15 @@ import { SessionIngestion, sink as reportOfEvents, type UploadReport } from "./U
 import * as UploadSource from "./UploadSource.js"
 
 /**
- * How many files are sent at once unless `concurrency` says otherwise: the best of the benchmark's
- * sweep over 1, 4, 8, 16, 32 and 64 (scenario 6 in BENCHMARKS.md). Beyond it the client's CPU, not
- * the wire, is the limit; a remote S3 with more latency per request gains more from it than loopback.
+ * How many files are sent at once unless `concurrency` says otherwise: the best of the benchmark's sweep
+ * over 8, 16, 32 and 64 with 20 ms on every request (scenario 9 in BENCHMARKS.md; on loopback, scenario 6,
+ * 32 and 64 are within a few percent). With latency the rounds of requests are what a run waits for, so
+ * more in flight means fewer of them; the client's CPU per file is the limit beyond.
  *
  * @since 0.1.0
  * @category constants
  */
-export const defaultConcurrency = 32
+export const defaultConcurrency = 64
 
 /**
  * How many files in a row may fail with a transport error or a timeout before the run probes the API
