@@ -230,10 +230,10 @@ export const defaultIngestionTimeout: Duration.Duration = Duration.minutes(30)
  * second, and once the wait is past twenty seconds, each read a twentieth of the time waited after the one
  * before, at most a minute apart. So an ingestion over within the quarter second is seen then, any other
  * within a second or a twentieth of its time, whichever is longer (leaving room for the listing after it
- * within a tenth), at most one read a second (`pnpm bench` scenario 10, "the wait"). Why not at once: a read right at close finds
- * nearly every ingestion unfinished, and the next came a second later, even for a 20 ms one; a quarter of
- * that second covers the emulator's sessions of a few documents and a service that ingests a few small files
- * at once.
+ * within a tenth), at most one read a second (`pnpm bench` scenario 10, "the wait"). Why not at once: a read
+ * right at close finds nearly every ingestion unfinished, and the next came a second later, even for a 20 ms
+ * one; a quarter of that second covers the emulator's sessions of a few documents and a service that ingests
+ * a few small files at once.
  */
 export const defaultIngestionSchedule: Schedule.Schedule<unknown> = Schedule.fromDelay("250 millis").pipe(
   Schedule.andThen(Schedule.modifyDelay(
@@ -258,6 +258,9 @@ export interface Counts {
   readonly failed: number
 }
 
+/** Whether every document counted on has settled, finished or failed. */
+export const isComplete = (counts: Counts): boolean => counts.finished + counts.failed >= counts.expected
+
 /**
  * The counts of every poll of a session's status, ending with the first whose finished and failed files
  * reach `expected`; failing with the last counts seen when `timeout` passes first. Each read comes after
@@ -278,7 +281,7 @@ export const ingestion = (
     const timedOut = Effect.suspend(() => Effect.fail(new IngestionTimeoutError({ sessionId, timeout, ...last })))
     return Stream.fromSchedule(options.schedule ?? defaultIngestionSchedule).pipe(
       Stream.mapEffect(() => poll),
-      Stream.takeUntil((counts) => counts.finished + counts.failed >= expected),
+      Stream.takeUntil(isComplete),
       Stream.interruptWhen(Effect.zipRight(Effect.sleep(timeout), timedOut))
     )
   })

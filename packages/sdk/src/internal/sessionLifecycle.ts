@@ -148,10 +148,8 @@ const ingestion = (session: S3Session.Open, options: Options, emit: Emit, emitAl
             }))))
         )
       )
-    const complete = (last: Option.Option<S3Session.Counts>) =>
-      Option.exists(last, (counts) => counts.finished + counts.failed >= counts.expected)
     yield* Effect.catchAll(
-      Effect.flatMap(progress, (last) => files(complete(last))),
+      Effect.flatMap(progress, (last) => files(Option.exists(last, S3Session.isComplete))),
       (error) => emit(UploadEvent.IngestionFailed({ sessionId, error }))
     )
     // The wait for this session ended (answered or not): its uploaded files not listed by now have an
